@@ -5,10 +5,13 @@ This is the library API the CLI and corpus mode call; nothing here prints.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import langid
-from .documents import Alignment, Document, read_text
+from .checks import check_alignment
+from .documents import Alignment, Divergence, Document, read_text
 from .errors import InputError
 from .segment import paragraph_spans, segment
 
@@ -86,3 +89,22 @@ def align_documents(src: Document, tgt: Document, aligner) -> Alignment:
                           [s.paragraph for s in src.sentences], [t.paragraph for t in tgt.sentences], **kwargs)
     encoder = getattr(getattr(aligner, "encoder", None), "name", "")
     return Alignment(src, tgt, links, method=aligner.name, encoder=encoder)
+
+
+@dataclass
+class PairResult:
+    """An aligned pair with its divergences, what was written, and how long it took."""
+
+    alignment: Alignment
+    divergences: list[Divergence]
+    seconds: float = 0.0
+    outputs: dict[str, str] = field(default_factory=dict)
+    pair_score: float | None = None  # corpus mode: how surely these two translate each other
+
+
+def run_pair(src: Document, tgt: Document, aligner) -> PairResult:
+    """Align two Documents and check them for divergences."""
+    t0 = time.perf_counter()
+    al = align_documents(src, tgt, aligner)
+    divs = check_alignment(al)
+    return PairResult(al, divs, time.perf_counter() - t0)

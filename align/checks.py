@@ -1,0 +1,281 @@
+"""Divergence checks: where the two versions of a text disagree.
+
+One function per kind of divergence, each ``Alignment -> list[Divergence]``,
+run together by ``check_alignment``. Sentences that are one-sided get exactly
+one explanation: a duplicate or a line in another language is reported as
+such, the rest are grouped into missing blocks (one block per run of
+consecutive one-sided sentences, split at paragraphs that are far apart).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Callable
+
+from . import langid, values
+from .documents import Alignment, Divergence, Document
+
+LOW_SCORE = 0.2  # link confidence under which a pair is reported as drifting apart
+LONG_LINE = 40  # letters: one-sided material longer than this is an error, not a warning
+
+LANGUAGE_NAMES = {
+    "en": "English", "sv": "Swedish", "fi": "Finnish", "bg": "Bulgarian", "de": "German",
+    "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch",
+    "da": "Danish", "nb": "Norwegian", "ru": "Russian", "uk": "Ukrainian", "pl": "Polish",
+    "cs": "Czech", "sk": "Slovak", "sl": "Slovenian", "hr": "Croatian", "sr": "Serbian",
+    "et": "Estonian", "lv": "Latvian", "lt": "Lithuanian", "el": "Greek", "hu": "Hungarian",
+    "ro": "Romanian", "tr": "Turkish", "ar": "Arabic", "zh": "Chinese", "ja": "Japanese",
+    "ko": "Korean", "ca": "Catalan", "ga": "Irish", "mk": "Macedonian", "be": "Belarusian",
+    "is": "Icelandic",
+}
+
+
+def lang_name(code: str | None) -> str:
+    return LANGUAGE_NAMES.get(code or "", code or "unknown")
+
+
+def _clip(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _joined(doc: Document, idx: tuple[int, ...]) -> str:
+    return " ".join(doc.sentences[i].text for i in idx)
+
+
+def locate(doc: Document, idx: tuple[int, ...]) -> dict:
+    """Where sentences sit in the file: paragraphs, character offsets and lines."""
+    if not idx:
+        return {}
+    first, last = doc.sentences[idx[0]], doc.sentences[idx[-1]]
+    return {
+        "file": doc.path,
+        "paragraphs": sorted({doc.sentences[i].paragraph + 1 for i in idx}),
+        "start": first.start,
+        "end": last.end,
+        "line": doc.line_of(first.start),
+    }
+
+
+def _div(al: Alignment, kind: str, severity: str, message: str, src=(), tgt=(), **details) -> Divergence:
+    src, tgt = tuple(src), tuple(tgt)
+    return Divergence(kind, severity, message, src, tgt, _joined(al.src, src), _joined(al.tgt, tgt),
+                      {"src_location": locate(al.src, src), "tgt_location": locate(al.tgt, tgt), **details})
+
+
+def _one_sided(al: Alignment) -> tuple[list[int], list[int]]:
+    src = [l.src[0] for l in al.links if l.src and not l.tgt]
+    tgt = [l.tgt[0] for l in al.links if l.tgt and not l.src]
+    return src, tgt
+
+
+def _duplicates_of(doc: Document) -> dict[int, int]:
+    """Sentence index -> index of its earlier identical copy."""
+    first: dict[str, int] = {}
+    out = {}
+    for i, s in enumerate(doc.sentences):
+        key = s.text.casefold()
+        if langid.letters(key) < 3:
+            continue
+        if key in first:
+            out[i] = first[key]
+        else:
+            first[key] = i
+    return out
+
+
+def duplicates(al: Alignment) -> list[Divergence]:
+    """A sentence repeated on one side whose copy has no counterpart (e.g. a title twice)."""
+    out = []
+    lonely_src, lonely_tgt = _one_sided(al)
+    for side, doc, lonely in (("src", al.src, lonely_src), ("tgt", al.tgt, lonely_tgt)):
+        dups = _duplicates_of(doc)
+        where = "source" if side == "src" else "target"
+        for i in lonely:
+            if i in dups:
+                kw = {side: (i,)}
+                out.append(_div(al, "duplicate", "warning",
+                                f"This {where} sentence repeats sentence {dups[i] + 1} word for word and has no "
+                                f"counterpart of its own: \"{_clip(doc.sentences[i].text)}\".",
+                                copy_of=dups[i], **kw))
+    return out
+
+
+def other_language(al: Alignment) -> list[Divergence]:
+    """Lines written in a language other than their document's (boilerplate, navigation)."""
+    out = []
+    for side, doc, other in (("src", al.src, al.tgt), ("tgt", al.tgt, al.src)):
+        paired = {i for l in al.links if l.src and l.tgt for i in (l.src if side == "src" else l.tgt)}
+        where = "source" if side == "src" else "target"
+        for i, s in enumerate(doc.sentences):
+            if not s.lang:
+                continue
+            extra = " and has no counterpart" if i not in paired else ""
+            if s.lang == other.lang and i in paired:
+                continue  # left in the other language on purpose, and translated: checked as untranslated
+            out.append(_div(al, "other-language", "warning",
+                            f"A {lang_name(s.lang)} line in the {lang_name(doc.lang)} {where} text{extra}: "
+                            f"\"{_clip(s.text)}\".", **{side: (i,)}, language=s.lang))
+    return out
+
+
+def missing_blocks(al: Alignment) -> list[Divergence]:
+    """Runs of one-sided sentences, grouped into blocks: present in one version only."""
+    lonely_src, lonely_tgt = _one_sided(al)
+    out = []
+    for side, doc, other, lonely in (("src", al.src, al.tgt, lonely_src), ("tgt", al.tgt, al.src, lonely_tgt)):
+        skip = set(_duplicates_of(doc)) | {i for i, s in enumerate(doc.sentences) if s.lang}
+        kind = "missing-in-target" if side == "src" else "missing-in-source"
+        blocks: list[list[int]] = []
+        for i in lonely:
+            if i in skip:
+                continue
+            if blocks and blocks[-1][-1] == i - 1:
+                blocks[-1].append(i)
+            else:
+                blocks.append([i])
+        for block in blocks:
+            text = _joined(doc, tuple(block))
+            severity = "error" if langid.letters(text) >= LONG_LINE else "warning"
+            n = len(block)
+            what = "sentence" if n == 1 else f"{n} sentences"
+            paras = sorted({doc.sentences[i].paragraph + 1 for i in block})
+            ptxt = f"paragraph {paras[0]}" if len(paras) == 1 else f"paragraphs {paras[0]}–{paras[-1]}"
+            out.append(_div(al, kind, severity,
+                            f"A {what} of the {lang_name(doc.lang)} version ({ptxt}, line "
+                            f"{doc.line_of(doc.sentences[block[0]].start)}) has no counterpart in the "
+                            f"{lang_name(other.lang)} version: \"{_clip(text, 120)}\".",
+                            **{side: tuple(block)}))
+    return out
+
+
+def _compare_sets(al, link, s_text, t_text, extract, kind, label) -> list[Divergence]:
+    a, b = extract(s_text), extract(t_text)
+    if a == b or (not a and not b):
+        return []
+    only_s = sorted((Counter(a) - Counter(b)).elements()) if isinstance(a, Counter) else sorted(a - b)
+    only_t = sorted((Counter(b) - Counter(a)).elements()) if isinstance(b, Counter) else sorted(b - a)
+    if not only_s and not only_t:
+        return []
+    parts = []
+    if only_s:
+        parts.append(f"{', '.join(only_s)} only in the source")
+    if only_t:
+        parts.append(f"{', '.join(only_t)} only in the target")
+    return [_div(al, kind, "error", f"The {label} differ: {'; '.join(parts)}.", link.src, link.tgt,
+                 source_values=only_s, target_values=only_t)]
+
+
+def values_mismatch(al: Alignment) -> list[Divergence]:
+    """Numbers, dates, phone numbers, e-mails and URLs compared as values in each pair."""
+    out = []
+    for link, s, t in al.pairs():
+        s_damaged, t_damaged = values.damaged(s), values.damaged(t)
+        out += _compare_sets(al, link, s, t, values.numbers, "number-mismatch", "numbers or dates")
+        out += _compare_sets(al, link, s, t, values.phones, "phone-mismatch", "phone numbers")
+        if not (s_damaged or t_damaged):  # a placeholder is not a different address
+            out += _compare_sets(al, link, s, t, values.emails, "email-mismatch", "e-mail addresses")
+        out += _compare_sets(al, link, s, t, values.urls, "url-mismatch", "web addresses")
+    return out
+
+
+def damaged_text(al: Alignment) -> list[Divergence]:
+    """Placeholders left by a crawler where text used to be ("[email protected]")."""
+    out = []
+    for side, doc in (("src", al.src), ("tgt", al.tgt)):
+        for i, s in enumerate(doc.sentences):
+            for found in values.damaged(s.text):
+                out.append(_div(al, "damaged-text", "warning",
+                                f"\"{found}\" is a web crawler's placeholder: the real e-mail address was lost "
+                                "when the page was saved; restore it from the original.", **{side: (i,)}))
+    return out
+
+
+def untranslated(al: Alignment) -> list[Divergence]:
+    """Pairs whose target is the source text itself, or is written in the source language."""
+    out = []
+    for link, s, t in al.pairs():
+        tgt_langs = {al.tgt.sentences[j].lang for j in link.tgt}
+        if s.casefold() == t.casefold() and langid.letters(s) >= 20 and al.src.lang != al.tgt.lang:
+            out.append(_div(al, "untranslated", "warning",
+                            f"The target repeats the source word for word: \"{_clip(t)}\".", link.src, link.tgt))
+        elif al.src.lang in tgt_langs:
+            out.append(_div(al, "untranslated", "warning",
+                            f"The target is still in {lang_name(al.src.lang)}: \"{_clip(t)}\".", link.src, link.tgt))
+    return out
+
+
+def low_similarity(al: Alignment) -> list[Divergence]:
+    """Pairs the aligner kept but whose meanings seem to drift apart."""
+    out = []
+    for link, s, t in al.pairs():
+        if link.score < LOW_SCORE:
+            longer = "source" if len(s) > 1.3 * len(t) * _ratio(al) else "target" if len(t) * _ratio(al) > 1.3 * len(s) else ""
+            extra = f" The {longer} is noticeably longer and may carry extra content." if longer else ""
+            out.append(_div(al, "low-similarity", "warning",
+                            f"These sentences are paired by position but their meanings look different "
+                            f"(confidence {link.score:.2f}).{extra}", link.src, link.tgt, score=link.score))
+    return out
+
+
+def _ratio(al: Alignment) -> float:
+    s = sum(len(x.text) for x in al.src.sentences) or 1
+    t = sum(len(x.text) for x in al.tgt.sentences) or 1
+    return s / t
+
+
+def reordering(al: Alignment) -> list[Divergence]:
+    """Pairs that sit in a different order in the two versions."""
+    out = []
+    last_t = -1
+    for link in al.links:
+        if link.src and link.tgt:
+            if link.tgt[0] < last_t:
+                out.append(_div(al, "reordering", "note",
+                                "This pair comes in a different place in the two versions (the sentences around "
+                                "it are in another order).", link.src, link.tgt))
+            last_t = max(last_t, link.tgt[-1])
+    return out
+
+
+def mixed_script(al: Alignment) -> list[Divergence]:
+    """Words mixing Latin and Cyrillic letters: invisible typos that break search and matching."""
+    out = []
+    for side, doc in (("src", al.src), ("tgt", al.tgt)):
+        for i, s in enumerate(doc.sentences):
+            words = langid.mixed_script_words(s.text)
+            if words:
+                out.append(_div(al, "mixed-script", "note",
+                                f"{', '.join(repr(w) for w in words)} mixes Latin and Cyrillic letters that look "
+                                "alike; a CAT tool will not match it with the correctly spelt word.",
+                                **{side: (i,)}, words=words))
+    return out
+
+
+CHECKS: list[Callable[[Alignment], list[Divergence]]] = [
+    missing_blocks, duplicates, other_language, values_mismatch, damaged_text, untranslated,
+    low_similarity, reordering, mixed_script,
+]
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
+
+
+def check_alignment(al: Alignment) -> list[Divergence]:
+    """Every divergence of an alignment, in document order."""
+    found = [d for check in CHECKS for d in check(al)]
+
+    def key(d: Divergence):
+        pos = d.src[0] if d.src else (_src_position(al, d.tgt[0]) if d.tgt else 0)
+        return pos, SEVERITY_ORDER[d.severity], d.kind
+
+    return sorted(found, key=key)
+
+
+def _src_position(al: Alignment, j: int) -> float:
+    """Where a target sentence falls in source order (for sorting the report)."""
+    last = -0.5
+    for link in al.links:
+        if link.src:
+            last = link.src[-1]
+        if j in link.tgt:
+            return last + 0.5
+    return last

@@ -1,0 +1,308 @@
+"""The ``align`` command: a thin typer layer over the library.
+
+Exit codes: 0 success, 1 bad input or usage (one-line message on stderr),
+2 internal error (a bug: please report it with the message).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Align a document with its translation: TMX/TSV/JSONL translation memories and a divergence report.",
+)
+err = Console(stderr=True)
+out = Console()
+
+SEEDS = Path("seeds")
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"align {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Offline sentence alignment and divergence checks for translated documents."""
+
+
+def _encoder(model: Optional[str], no_cache: bool):
+    from .encoders import make_encoder
+
+    return make_encoder(model, cache=not no_cache)
+
+
+def _format_for(path: Optional[Path], fmt: Optional[str]) -> str:
+    if fmt:
+        return fmt.lower()
+    if path is None:
+        return "tsv"
+    ext = path.suffix.lower().lstrip(".")
+    if ext in ("tmx", "tsv", "jsonl", "links"):
+        return ext
+    raise InputError(f"{path}: cannot tell the format from the extension; give --format tmx|tsv|jsonl|links")
+
+
+def _read_presplit(path: Path, lang: Optional[str]):
+    """A file with one sentence per line, taken as it is (for gold test sets)."""
+    from . import langid
+    from .documents import Document, Sentence, clean_text, read_text
+
+    text = read_text(path)
+    sentences, pos = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            sentences.append(Sentence(clean_text(line), pos, pos + len(line), len(sentences)))
+        pos += len(line) + 1
+    if not lang:
+        lang = langid.detect(text[:5000])[0] or ""
+    return Document(str(path), path.name, text, lang, [(s.start, s.end) for s in sentences], sentences)
+
+
+def _load_pair(src: Path, tgt: Path, src_lang, tgt_lang, presplit: bool):
+    from .pipeline import load_one
+
+    if presplit:
+        a, b = _read_presplit(src, src_lang), _read_presplit(tgt, tgt_lang)
+    else:
+        a, b = load_one(src, src_lang), load_one(tgt, tgt_lang)
+    if src.resolve() == tgt.resolve():
+        raise InputError(f"{src}: source and target are the same file")
+    if not a.sentences or not b.sentences:
+        raise InputError(f"{src if not a.sentences else tgt}: no sentences found")
+    return a, b
+
+
+def _write_report(path: Path, results, unpaired=None) -> None:
+    from .export.atomic import write_text
+    from .export.report import render_html, render_markdown, write_divergences_json
+
+    ext = path.suffix.lower()
+    if ext in (".html", ".htm"):
+        write_text(path, render_html(results, unpaired))
+    elif ext == ".md":
+        write_text(path, render_markdown(results, unpaired))
+    elif ext == ".json" and len(results) == 1:
+        write_divergences_json(results[0].alignment, results[0].divergences, path)
+    else:
+        raise InputError(f"{path}: the report must end in .html, .md or .json")
+
+
+def _divergence_lines(divs) -> None:
+    counts = Counter(d.severity for d in divs)
+    err.print(f"{len(divs)} divergences: {counts['error']} errors, {counts['warning']} warnings, "
+              f"{counts['note']} notes")
+
+
+@app.command()
+def pair(
+    src: Path = typer.Argument(..., help="The source document (plain text)."),
+    tgt: Path = typer.Argument(..., help="Its translation."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="Output file; format from the extension. Default: TSV on stdout."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="tmx, tsv, jsonl or links."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write a divergence report (.html, .md, .json)."),
+    src_lang: Optional[str] = typer.Option(None, "--src-lang", help="Source language (ISO 639-1); detected if not given."),
+    tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang", help="Target language; detected if not given."),
+    src_locale: Optional[str] = typer.Option(None, "--src-locale", help="Language tag for the TMX, e.g. sv-SE."),
+    tgt_locale: Optional[str] = typer.Option(None, "--tgt-locale", help="Language tag for the TMX, e.g. en-GB."),
+    method: str = typer.Option("embedding", "--method", help="embedding (default) or length (Gale–Church)."),
+    model: Optional[str] = typer.Option(None, "--model", help="A local sentence-transformers model instead of the bundled e5."),
+    presplit: bool = typer.Option(False, "--presplit", help="Inputs hold one sentence per line: do not segment."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+) -> None:
+    """Align two text files sentence by sentence."""
+    from .pipeline import make_aligner, run_pair
+    from .export import write_pairs
+
+    fmt_name = _format_for(output, fmt)
+    if report is not None:
+        _check_report_name(report)
+    a, b = _load_pair(src, tgt, src_lang, tgt_lang, presplit)
+    encoder = _encoder(model, no_cache) if method == "embedding" else None
+    aligner = make_aligner(method, encoder)
+    with err.status(f"aligning {len(a.sentences)} {a.lang} and {len(b.sentences)} {b.lang} sentences…"):
+        result = run_pair(a, b, aligner)
+    options = {"src_locale": src_locale, "tgt_locale": tgt_locale} if fmt_name == "tmx" else {}
+    if output is None:
+        if fmt_name == "tmx":
+            raise InputError("TMX needs an output file: give -o FILE.tmx")
+        _stdout_pairs(result.alignment, fmt_name)
+    else:
+        write_pairs(result.alignment, output, fmt_name, **options)
+    if report is not None:
+        _write_report(report, [result])
+    links = sum(1 for l in result.alignment.links if l.src and l.tgt)
+    err.print(f"{a.name} ({a.lang}) → {b.name} ({b.lang}): {len(a.sentences)} / {len(b.sentences)} sentences, "
+              f"{links} pairs, {result.seconds:.1f} s" + (f" → {output}" if output else ""))
+    _divergence_lines(result.divergences)
+
+
+def _check_report_name(path: Path) -> None:
+    if path.suffix.lower() not in (".html", ".htm", ".md", ".json"):
+        raise InputError(f"{path}: the report must end in .html, .md or .json")
+
+
+def _stdout_pairs(al, fmt_name: str) -> None:
+    import json
+
+    from .export.tabular import format_link
+    from .export.tmx import xml_safe
+
+    for link in al.links:
+        if fmt_name == "links":
+            print(format_link(link.src, link.tgt))
+            continue
+        s = " ".join(al.src.sentences[i].text for i in link.src)
+        t = " ".join(al.tgt.sentences[j].text for j in link.tgt)
+        if fmt_name == "jsonl":
+            print(json.dumps({"src": s, "tgt": t, "src_ids": list(link.src), "tgt_ids": list(link.tgt),
+                              "link": link.kind, "score": link.score}, ensure_ascii=False))
+        elif link.src and link.tgt:
+            print(f"{xml_safe(s)}\t{xml_safe(t)}\t{link.score:.3f}")
+
+
+@app.command()
+def check(
+    src: Path = typer.Argument(..., help="The source document."),
+    tgt: Path = typer.Argument(..., help="Its translation."),
+    output: Path = typer.Option(Path("report.html"), "-o", "--output", help="Report file: .html, .md or .json."),
+    src_lang: Optional[str] = typer.Option(None, "--src-lang", help="Source language; detected if not given."),
+    tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang", help="Target language; detected if not given."),
+    model: Optional[str] = typer.Option(None, "--model", help="A local sentence-transformers model."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the embedding cache."),
+) -> None:
+    """Report where a document and its translation disagree."""
+    from .pipeline import make_aligner, run_pair
+
+    _check_report_name(output)
+    a, b = _load_pair(src, tgt, src_lang, tgt_lang, False)
+    aligner = make_aligner("embedding", _encoder(model, no_cache))
+    with err.status("aligning and checking…"):
+        result = run_pair(a, b, aligner)
+    _write_report(output, [result])
+    _divergence_lines(result.divergences)
+    err.print(f"report: {output}")
+
+
+@app.command()
+def corpus(
+    folder: Path = typer.Argument(SEEDS, help="Folder of documents (default: the seed documents)."),
+    output: Path = typer.Option(Path("out"), "-o", "--output", help="Output folder."),
+    model: Optional[str] = typer.Option(None, "--model", help="A local sentence-transformers model."),
+    method: str = typer.Option("embedding", "--method", help="embedding (default) or length."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the embedding cache."),
+) -> None:
+    """Find which files translate which, align every pair, write TMX, TSV, divergences and a report."""
+    from .corpus import run_corpus
+    from .pipeline import make_aligner
+
+    encoder = _encoder(model, no_cache)
+    aligner = make_aligner(method, encoder)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("starting", total=1)
+
+        def tick(stage: str, done: int, total: int) -> None:
+            progress.update(task, description=stage, completed=done, total=max(total, 1))
+
+        result = run_corpus(folder, output, encoder, aligner, progress=tick)
+    table = Table(title=f"align corpus {folder} → {output}")
+    for col in ("pair", "languages", "sentences", "links", "divergences", "seconds"):
+        table.add_column(col, justify="left" if col in ("pair", "languages") else "right")
+    for p in result.summary["pairs"]:
+        table.add_row(f"{p['source']} → {p['target']}", p["languages"], f"{p['sentences'][0]} / {p['sentences'][1]}",
+                      str(p["links"]), str(p["divergences"]), f"{p['seconds']:.1f}")
+    out.print(table)
+    for u in result.unpaired:
+        best = f" (closest: {u['best']})" if u.get("best") else ""
+        out.print(f"note: no translation of {u['document']} ({u['lang']}) in this folder{best}")
+    for s in result.skipped:
+        out.print(f"skipped: {s['error']}")
+    out.print(f"{len(result.results)} pairs in {result.seconds:.1f} s; report: {result.summary['report']}")
+
+
+@app.command()
+def split(
+    file: Path = typer.Argument(..., help="A file holding one text in two languages, one after the other."),
+    output: Path = typer.Option(Path("."), "-o", "--output", help="Folder for the parts."),
+) -> None:
+    """Split a bilingual file into one file per language."""
+    from .export.atomic import write_text
+    from .pipeline import load
+
+    docs = load(file)
+    if len(docs) < 2:
+        raise InputError(f"{file}: found only one language ({docs[0].lang}); nothing to split")
+    for d in docs:
+        s, e = d.span
+        target = output / f"{file.stem}.{d.lang}{file.suffix or '.txt'}"
+        write_text(target, d.text[s:e] + "\n")
+        err.print(f"{d.lang}: {len(d.sentences)} sentences → {target}")
+
+
+@app.command("eval")
+def evaluate(
+    gold: list[Path] = typer.Option(..., "--gold", help="Gold link file(s), one link per line: [i, j]:[k]."),
+    pred: list[Path] = typer.Option(..., "--pred", help="Predicted link file(s), in the same order."),
+) -> None:
+    """Score alignments against gold links (strict and lax precision, recall, F1)."""
+    from .scoring import score_files
+
+    if len(gold) != len(pred):
+        raise InputError(f"{len(gold)} gold files but {len(pred)} predictions")
+    s = score_files([str(g) for g in gold], [str(p) for p in pred])
+    table = Table(title="alignment scores")
+    for col in ("", "precision", "recall", "F1"):
+        table.add_column(col, justify="right")
+    for mode in ("strict", "lax"):
+        table.add_row(mode, f"{s[mode + '_p']:.3f}", f"{s[mode + '_r']:.3f}", f"{s[mode + '_f1']:.3f}")
+    out.print(table)
+
+
+def _usage_error(e: BaseException) -> bool:
+    """Usage errors of typer's bundled click (or click itself): they know how to word themselves."""
+    return hasattr(e, "format_message") and hasattr(e, "exit_code")
+
+
+def main() -> None:
+    """Entry point: run the app and turn every failure into a one-line message and an exit code."""
+    try:
+        result = app(standalone_mode=False)
+    except InputError as e:
+        err.print(f"[red]error:[/red] {escape(str(e))}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as e:  # a bug would be exit 2: one line, never a traceback
+        if type(e).__name__ == "Abort":
+            err.print("aborted")
+            sys.exit(130)
+        if type(e).__name__ == "Exit":
+            sys.exit(getattr(e, "exit_code", 0))
+        if _usage_error(e):
+            err.print(f"[red]error:[/red] {escape(e.format_message())} (see align --help)", highlight=False)
+            sys.exit(1)
+        err.print(f"[red]internal error:[/red] {type(e).__name__}: {escape(str(e))}", highlight=False)
+        sys.exit(2)
+    sys.exit(result if isinstance(result, int) else 0)
