@@ -54,7 +54,6 @@ def write_tmx(alignments, path: str | Path, src_locale: str | None = None, tgt_l
         with etree.xmlfile(fh, encoding="UTF-8") as xf:
             xf.write_declaration()
             xf.write_doctype('<!DOCTYPE tmx SYSTEM "tmx14.dtd">')
-            xf.write("\n")
             with xf.element("tmx", version="1.4"):
                 xf.write("\n")
                 xf.write(etree.Element("header", {
