@@ -41,15 +41,24 @@ def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[t
         pieces = [(m.start(), m.end()) for m in re.finditer(r"(?:(?!\n[ \t\r\f\v\u00a0]*\n)[\s\S])+", chunk)]
     else:
         pieces = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", chunk)]
-    spans = []
+    spans: list[tuple[int, int]] = []
     for s, e in pieces:
         seg = chunk[s:e]
         if not seg.strip():
             continue
         lead = len(seg) - len(seg.lstrip())
         trail = len(seg) - len(seg.rstrip())
-        spans.append((start + s + lead, start + e - trail))
+        s, e = start + s + lead, start + e - trail
+        if spans and _soft_wrap(text[spans[-1][0]:spans[-1][1]], text[s:e]):
+            spans[-1] = (spans[-1][0], e)  # one paragraph hard-wrapped over several lines
+        else:
+            spans.append((s, e))
     return spans
+
+
+def _soft_wrap(line: str, next_line: str) -> bool:
+    """A line break inside a sentence: no sentence end before it, lower case after it."""
+    return not _SENT_END.search(line) and next_line.lstrip()[:1].islower()
 
 
 def _line_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -59,9 +68,7 @@ def _line_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
     groups: list[list[int]] = []
     for s, e in lines:
         if groups:
-            prev = text[groups[-1][0]:groups[-1][1]]
-            nxt = text[s:e].lstrip()
-            if not _SENT_END.search(prev) and nxt[:1].islower():
+            if _soft_wrap(text[groups[-1][0]:groups[-1][1]], text[s:e]):
                 groups[-1][1] = e
                 continue
         groups.append([s, e])
@@ -73,7 +80,10 @@ def _bulgarian_prefix_file() -> str:
     """Russian Moses list minus "г" (it ends sentences after years) plus our Bulgarian list."""
     ru = resources.files("sentence_splitter").joinpath("non_breaking_prefixes/ru.txt").read_text("utf-8")
     kept = [line for line in ru.splitlines() if line.strip() != "г"]
-    ours = resources.files("align").joinpath("data/bg_prefixes.txt").read_text("utf-8")
+    ours = resources.files("align").joinpath("data/bg_prefixes.txt").read_text("utf-8").splitlines()
+    # Moses matches prefixes case-sensitively: "Проф." opens sentences too
+    ours = "\n".join(sorted({w for line in ours if line and not line.startswith("#")
+                              for w in (line, line[:1].upper() + line[1:])}))
     fd, path = tempfile.mkstemp(prefix="align-bg-", suffix=".txt")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write("\n".join(kept) + "\n" + ours)
@@ -132,7 +142,7 @@ def split_sentences(text: str, start: int, end: int, lang: str) -> list[tuple[in
     split = splitter_for(lang)
     out: list[tuple[int, int]] = []
     for s, e in _line_groups(text, start, end):
-        view = _SPACES.sub(" ", text[s:e])
+        view = _SPACES.sub(" ", text[s:e]).replace("\n", " ").replace("\r", " ")
         parts = split(view) or [view]
         out.extend(_map_back(view, s, parts))
     return out
