@@ -26,8 +26,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Align a document with its translation: TMX/TSV/JSONL translation memories and a divergence report.",
 )
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 SEEDS = Path("seeds")
 

@@ -1,0 +1,48 @@
+from align.checks import check_alignment
+from align.documents import Alignment, Document, Link, Sentence
+
+
+def _doc(lang, texts, langs=None):
+    sents, pos, text = [], 0, ""
+    for i, t in enumerate(texts):
+        sents.append(Sentence(t, pos, pos + len(t), i, (langs or {}).get(i)))
+        text += t + "\n\n"
+        pos = len(text)
+    return Document(f"{lang}.txt", f"{lang}.txt", text, lang, [(s.start, s.end) for s in sents], sents)
+
+
+def _kinds(divs):
+    return sorted(d.kind for d in divs)
+
+
+def test_values_are_compared_as_values():
+    src = _doc("sv", ["Mötet hålls den 24.5.2017 kl. 10.", "Ring tfn +358 50\u00a0344 2844.",
+                      "Skriv till a.b@formin.fi.", "Kontakt: [email\u00a0protected]"])
+    tgt = _doc("en", ["The meeting is on 25 May 2017 at 10.", "Call +358 50 344 2844.",
+                      "Write to c.d@formin.fi.", "Contact: a.b@formin.fi"])
+    links = [Link((i,), (i,), 0.9) for i in range(4)]
+    divs = check_alignment(Alignment(src, tgt, links))
+    assert _kinds(divs) == ["damaged-text", "email-mismatch", "number-mismatch"]
+    num = next(d for d in divs if d.kind == "number-mismatch")
+    assert "24 only in the source" in num.message and "25 only in the target" in num.message
+    assert num.details["src_location"]["line"] == 1
+
+
+def test_one_sided_material_gets_one_kind_each():
+    src = _doc("sv", ["Rubrik här.", "Rubrik här.", "Text om mötet.", "Muualla verkossa", "Kontakt: Anna.",
+                      "Mer info."], langs={3: "fi"})
+    tgt = _doc("en", ["Heading here.", "Text about the meeting."])
+    links = [Link((0,), (0,), 0.9), Link((1,), (), 0), Link((2,), (1,), 0.9), Link((3,), (), 0),
+             Link((4,), (), 0), Link((5,), (), 0)]
+    divs = check_alignment(Alignment(src, tgt, links))
+    assert _kinds(divs) == ["duplicate", "missing-in-target", "other-language"]
+    block = next(d for d in divs if d.kind == "missing-in-target")
+    assert block.src == (4, 5) and "2 sentences" in block.message
+
+
+def test_low_similarity_reordering_and_untranslated():
+    src = _doc("sv", ["Första meningen här.", "Andra meningen här.", "This sentence stayed in English text."])
+    tgt = _doc("en", ["Second sentence here.", "First sentence here.", "This sentence stayed in English text."])
+    links = [Link((0,), (1,), 0.9), Link((1,), (0,), 0.05), Link((2,), (2,), 0.9)]
+    divs = check_alignment(Alignment(src, tgt, links))
+    assert _kinds(divs) == ["low-similarity", "reordering", "untranslated"]

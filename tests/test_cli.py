@@ -1,0 +1,106 @@
+"""The CLI as a user runs it: outputs by extension, one-line errors, exit codes, no partial files."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import BG_EN, EN, ROOT, SV
+
+
+def align(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "align", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_pair_writes_the_format_of_the_extension(tmp_path):
+    out = tmp_path / "sv-en.jsonl"
+    report = tmp_path / "r.html"
+    proc = align("pair", SV, EN, "-o", out, "--report", report)
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert {r["src_lang"] for r in rows} == {"sv"} and {r["tgt_lang"] for r in rows} == {"en"}
+    dates = [r for r in rows if r["src"] == "24.5.2017"]
+    assert dates and dates[0]["tgt"] == "24 May 2017"
+    lonely = [r for r in rows if r["src"] == "Pressmeddelande 99/2017"]
+    assert lonely and lonely[0]["tgt"] == "" and lonely[0]["link"] == "1-0"
+    assert "<html" in report.read_text("utf-8")
+    assert "pairs" in proc.stderr and "divergences" in proc.stderr
+
+
+def test_pair_with_given_languages_and_length_method(tmp_path):
+    out = tmp_path / "x.tsv"
+    proc = align("pair", SV, EN, "-o", out, "--method", "length", "--src-lang", "sv", "--tgt-lang", "en")
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split("\t") for line in out.read_text("utf-8").splitlines()]
+    assert rows and all(len(r) == 3 and r[0] and r[1] for r in rows)
+
+
+def test_links_format_on_presplit_input(tmp_path):
+    src = tmp_path / "de.txt"
+    tgt = tmp_path / "fr.txt"
+    src.write_text("Der Gipfel war hoch.\nWir stiegen langsam auf.\nOben war es kalt.\n", "utf-8")
+    tgt.write_text("Le sommet était haut.\nNous sommes montés lentement.\nEn haut, il faisait froid.\n", "utf-8")
+    out = tmp_path / "pred.links"
+    proc = align("pair", src, tgt, "--presplit", "--format", "links", "-o", out, "--src-lang", "de",
+                 "--tgt-lang", "fr")
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text().splitlines() == ["[0]:[0]", "[1]:[1]", "[2]:[2]"]
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"),
+    (b"   \n\n", "empty"),
+    (b"\x00\x01\x02\x03binary", "binary"),
+    ("Östersjöstaternas råd".encode("cp1252"), "not valid UTF-8"),
+])
+def test_bad_input_is_one_line_exit_1_and_no_output(tmp_path, content, message):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    out = tmp_path / "out.tmx"
+    proc = align("pair", bad, EN, "-o", out)
+    assert proc.returncode == 1
+    assert message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [bad]
+
+
+def test_usage_errors_exit_1(tmp_path):
+    for args in (["pair", SV], ["pair", SV, tmp_path / "missing.txt"], ["nonsense"],
+                 ["pair", SV, EN, "-o", tmp_path / "x.docx"], ["pair", SV, SV, "-o", tmp_path / "x.tsv"],
+                 ["corpus", tmp_path / "nowhere"]):
+        proc = align(*args)
+        assert proc.returncode == 1, (args, proc.stderr)
+        assert proc.stderr.strip() and "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_is_reported(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = align("pair", SV, EN, "-o", blocker / "sub" / "x.tmx")
+    assert proc.returncode == 1 and "cannot write" in proc.stderr
+
+
+def test_help_and_version():
+    proc = align("--help")
+    assert proc.returncode == 0 and "corpus" in proc.stdout and "pair" in proc.stdout
+    assert align("--version").stdout.startswith("align ")
+
+
+def test_split_writes_one_file_per_language(tmp_path):
+    proc = align("split", BG_EN, "-o", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    bg = (tmp_path / "002_0c6536e51e6a9bb8.bg.txt").read_text("utf-8")
+    en = (tmp_path / "002_0c6536e51e6a9bb8.en.txt").read_text("utf-8")
+    assert bg.startswith("Mеждународна") and "(English below)" in bg and "European Migration" not in bg
+    assert en.startswith("European Migration Network Annual Conference")
+
+
+def test_check_writes_markdown_report(tmp_path):
+    out = tmp_path / "r.md"
+    proc = align("check", SV, EN, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text("utf-8")
+    assert "missing-in-target" in text and "Pressmeddelande 99/2017" in text
