@@ -34,6 +34,10 @@ def lang_name(code: str | None) -> str:
     return LANGUAGE_NAMES.get(code or "", code or "unknown")
 
 
+def _article(word: str) -> str:
+    return "An" if word[:1].lower() in "aeiou" else "A"
+
+
 def _clip(text: str, n: int = 80) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -109,11 +113,12 @@ def other_language(al: Alignment) -> list[Divergence]:
         for i, s in enumerate(doc.sentences):
             if not s.lang:
                 continue
-            extra = " and has no counterpart" if i not in paired else ""
+            extra = ", with no counterpart" if i not in paired else ""
             if s.lang == other.lang and i in paired:
                 continue  # left in the other language on purpose, and translated: checked as untranslated
             out.append(_div(al, "other-language", "warning",
-                            f"A {lang_name(s.lang)} line in the {lang_name(doc.lang)} {where} text{extra}: "
+                            f"{_article(lang_name(s.lang))} {lang_name(s.lang)} line in the {lang_name(doc.lang)} "
+                            f"{where} text{extra}: "
                             f"\"{_clip(s.text)}\".", **{side: (i,)}, language=s.lang))
     return out
 
@@ -137,12 +142,12 @@ def missing_blocks(al: Alignment) -> list[Divergence]:
             text = _joined(doc, tuple(block))
             severity = "error" if langid.letters(text) >= LONG_LINE else "warning"
             n = len(block)
-            what = "sentence" if n == 1 else f"{n} sentences"
+            what, verb = ("A sentence", "has") if n == 1 else (f"{n} sentences", "have")
             paras = sorted({doc.sentences[i].paragraph + 1 for i in block})
             ptxt = f"paragraph {paras[0]}" if len(paras) == 1 else f"paragraphs {paras[0]}–{paras[-1]}"
             out.append(_div(al, kind, severity,
-                            f"A {what} of the {lang_name(doc.lang)} version ({ptxt}, line "
-                            f"{doc.line_of(doc.sentences[block[0]].start)}) has no counterpart in the "
+                            f"{what} of the {lang_name(doc.lang)} version ({ptxt}, line "
+                            f"{doc.line_of(doc.sentences[block[0]].start)}) {verb} no counterpart in the "
                             f"{lang_name(other.lang)} version: \"{_clip(text, 120)}\".",
                             **{side: tuple(block)}))
     return out
@@ -223,18 +228,36 @@ def _ratio(al: Alignment) -> float:
     return s / t
 
 
+def _in_order(keys: list[int]) -> set[int]:
+    """Positions of a longest strictly increasing subsequence of ``keys``."""
+    import bisect
+
+    tails: list[int] = []  # tails[k] = smallest key ending an increasing run of length k+1
+    tail_at: list[int] = []
+    prev = [-1] * len(keys)
+    for pos, key in enumerate(keys):
+        k = bisect.bisect_left(tails, key)
+        if k == len(tails):
+            tails.append(key)
+            tail_at.append(pos)
+        else:
+            tails[k] = key
+            tail_at[k] = pos
+        prev[pos] = tail_at[k - 1] if k else -1
+    keep, pos = set(), tail_at[-1] if tail_at else -1
+    while pos >= 0:
+        keep.add(pos)
+        pos = prev[pos]
+    return keep
+
+
 def reordering(al: Alignment) -> list[Divergence]:
-    """Pairs that sit in a different order in the two versions."""
-    out = []
-    last_t = -1
-    for link in al.links:
-        if link.src and link.tgt:
-            if link.tgt[0] < last_t:
-                out.append(_div(al, "reordering", "note",
-                                "This pair comes in a different place in the two versions (the sentences around "
-                                "it are in another order).", link.src, link.tgt))
-            last_t = max(last_t, link.tgt[-1])
-    return out
+    """Pairs that sit elsewhere in the other version than the text around them."""
+    pairs = [l for l in al.links if l.src and l.tgt]
+    keep = _in_order([l.tgt[0] for l in pairs])
+    return [_div(al, "reordering", "note",
+                 "This pair is in a different place in the two versions: the text around it follows another "
+                 "order.", l.src, l.tgt) for k, l in enumerate(pairs) if k not in keep]
 
 
 def mixed_script(al: Alignment) -> list[Divergence]:

@@ -27,7 +27,8 @@ app = typer.Typer(
     help="Align a document with its translation: TMX/TSV/JSONL translation memories and a divergence report.",
 )
 err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+# piped output (CI logs, files) gets room for the summary table instead of 80 columns
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 132)
 
 SEEDS = Path("seeds")
 
@@ -227,18 +228,28 @@ def corpus(
 
         result = run_corpus(folder, output, encoder, aligner, progress=tick)
     table = Table(title=f"align corpus {folder} → {output}")
-    for col in ("pair", "languages", "sentences", "links", "divergences", "seconds"):
-        table.add_column(col, justify="left" if col in ("pair", "languages") else "right")
+    for col in ("source", "target", "languages", "sentences", "links", "divergences", "seconds"):
+        table.add_column(col, justify="left" if col in ("source", "target", "languages") else "right",
+                         no_wrap=True, overflow="ellipsis", min_width=len(col))
     for p in result.summary["pairs"]:
-        table.add_row(f"{p['source']} → {p['target']}", p["languages"], f"{p['sentences'][0]} / {p['sentences'][1]}",
-                      str(p["links"]), str(p["divergences"]), f"{p['seconds']:.1f}")
+        table.add_row(_short(p["source"]), _short(p["target"]), p["languages"],
+                      f"{p['sentences'][0]} / {p['sentences'][1]}", str(p["links"]), str(p["divergences"]),
+                      f"{p['seconds']:.1f}")
     out.print(table)
     for u in result.unpaired:
         best = f" (closest: {u['best']})" if u.get("best") else ""
         out.print(f"note: no translation of {u['document']} ({u['lang']}) in this folder{best}")
     for s in result.skipped:
         out.print(f"skipped: {s['error']}")
-    out.print(f"{len(result.results)} pairs in {result.seconds:.1f} s; report: {result.summary['report']}")
+    emb = result.summary.get("embedded") or {}
+    extra = f" ({emb['strings']} new strings embedded in {emb['seconds']:.1f} s)" if emb else ""
+    out.print(f"{len(result.results)} pairs in {result.seconds:.1f} s{extra}; report: {result.summary['report']}")
+
+
+def _short(name: str) -> str:
+    """A document name without its extension (bilingual parts keep their #lang)."""
+    base, _, part = name.partition("#")
+    return Path(base).stem + (f"#{part}" if part else "")
 
 
 @app.command()

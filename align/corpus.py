@@ -1,11 +1,13 @@
 """Corpus mode: find which files translate which in a folder, align them all, write everything.
 
 Pairing is by content, never by file name: every document (a bilingual file
-gives two) is embedded sentence by sentence, each cross-language candidate
-pair is aligned with a fast first pass, and its score is the share of both
-texts covered by confident links. A one-to-one assignment (best score first)
-keeps pairs scoring above ``MIN_PAIR_SCORE``; the rest are reported as having
-no translation in the folder, with their closest candidate.
+gives two) is embedded sentence by sentence; a cross-language candidate pair
+must stand out against the folder and have mutual best-matching sentences
+(see ``pair_documents``); plausible ones are aligned with a fast first pass,
+and their score is the share of both texts covered by confident links. A
+one-to-one assignment (best score first) keeps pairs scoring above
+``MIN_PAIR_SCORE``; the rest are reported as having no translation in the
+folder, with their closest candidate.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from .pipeline import PairResult, align_documents, load, run_pair
 SUFFIXES = (".txt", ".md")
 MIN_PAIR_SCORE = 0.35  # share of both texts in confident links
 MIN_MARGIN = 0.02  # how much a pair must stand out against other candidates (cosine units)
-SOLO_MARGIN = 0.03  # benefit of the doubt when a document has no other candidate
+MIN_MUTUAL = 0.5  # share of sentences that are each other's best match
 CONFIDENT = 0.5
 
 
@@ -86,8 +88,16 @@ def orient(a: Document, b: Document) -> tuple[Document, Document]:
     return (a, b) if (a.lang, a.name) <= (b.lang, b.name) else (b, a)
 
 
-def similarity_table(docs: list[Document], encoder) -> dict[tuple[int, int], float]:
-    """Symmetric best-match similarity of every cross-language document pair (x < y)."""
+@dataclass
+class DocMatch:
+    """Cheap evidence that two documents translate each other, from their sentence vectors."""
+
+    similarity: float  # mean best-match cosine, both directions
+    mutual: float  # share of sentences whose best match picks them back
+
+
+def match_table(docs: list[Document], encoder) -> dict[tuple[int, int], DocMatch]:
+    """Evidence for every cross-language document pair (x < y)."""
     vecs = [encoder.encode([s.text for s in d.sentences]) if d.sentences else None for d in docs]
     table = {}
     for x in range(len(docs)):
@@ -95,47 +105,55 @@ def similarity_table(docs: list[Document], encoder) -> dict[tuple[int, int], flo
             if vecs[x] is None or vecs[y] is None or langid.same_group(docs[x].lang, docs[y].lang):
                 continue
             sims = vecs[x] @ vecs[y].T
-            table[(x, y)] = float(0.5 * (sims.max(axis=1).mean() + sims.max(axis=0).mean()))
+            best_y, best_x = sims.argmax(axis=1), sims.argmax(axis=0)
+            mutual_x = (best_x[best_y] == range(len(best_y))).mean()
+            mutual_y = (best_y[best_x] == range(len(best_x))).mean()
+            table[(x, y)] = DocMatch(float(0.5 * (sims.max(axis=1).mean() + sims.max(axis=0).mean())),
+                                     float(0.5 * (mutual_x + mutual_y)))
     return table
 
 
-def document_margins(table: dict[tuple[int, int], float], n: int, k: int = 3) -> dict[tuple[int, int], float]:
+def document_margins(table: dict[tuple[int, int], DocMatch], n: int, k: int = 3) -> dict[tuple[int, int], float | None]:
     """How much better a pair matches than each document's other candidates (bitext-mining margin).
 
     Small encoders rate any two texts on one topic as rather similar, so the
     absolute similarity says little; a translation stands out against the
-    other documents of the folder. With no other candidate the background is
-    the pair's own similarity minus ``SOLO_MARGIN``'s worth of doubt.
+    other documents of the folder. None where neither document has another
+    candidate to compare with.
     """
     others: dict[int, list[float]] = {i: [] for i in range(n)}
-    for (x, y), v in table.items():
-        others[x].append(v)
-        others[y].append(v)
-    out = {}
-    for (x, y), v in table.items():
+    for (x, y), m in table.items():
+        others[x].append(m.similarity)
+        others[y].append(m.similarity)
+    out: dict[tuple[int, int], float | None] = {}
+    for (x, y), m in table.items():
         bg = []
         for me in (x, y):
             rest = sorted(others[me], reverse=True)
-            rest.remove(v)
-            bg.append(sum(rest[:k]) / len(rest[:k]) if rest else v - SOLO_MARGIN)
-        out[(x, y)] = v - sum(bg) / 2
+            rest.remove(m.similarity)
+            if rest:
+                bg.append(sum(rest[:k]) / len(rest[:k]))
+        out[(x, y)] = m.similarity - sum(bg) / len(bg) if bg else None
     return out
 
 
 def pair_documents(docs: list[Document], encoder) -> tuple[list[Candidate], list[dict]]:
     """One-to-one pairs of translations among ``docs``, and the documents left without one.
 
-    A candidate must stand out against the folder (``document_margins``) and
-    then have most of both texts covered by confident links.
+    A candidate must stand out against the folder (``document_margins``),
+    most of its sentences must pick each other as best matches (translations
+    do; two texts on one topic do not), and then most of both texts must be
+    covered by confident links.
     """
-    table = similarity_table(docs, encoder)
+    table = match_table(docs, encoder)
     margins = document_margins(table, len(docs))
     quick = EmbeddingAligner(encoder, EmbeddingParams(exact_overlaps=False))
     cands = []
     for (x, y), margin in margins.items():
         src, tgt = orient(docs[x], docs[y])
-        score = coverage(quick, src, tgt) if margin >= MIN_MARGIN else 0.0
-        cands.append(Candidate(src, tgt, score, margin))
+        plausible = table[(x, y)].mutual >= MIN_MUTUAL and (margin is None or margin >= MIN_MARGIN)
+        score = coverage(quick, src, tgt) if plausible else 0.0
+        cands.append(Candidate(src, tgt, score, margin or 0.0))
     cands.sort(key=lambda c: (-c.score, -c.margin))
     used: set[int] = set()
     chosen = []
@@ -218,6 +236,8 @@ def run_corpus(folder: str | Path, out: str | Path, encoder, aligner,
         "skipped": skipped,
         "report": str(report),
         "encoder": getattr(encoder, "name", ""),
+        "embedded": {"strings": stats.embedded, "requested": stats.requested, "seconds": round(stats.seconds, 2)}
+        if (stats := getattr(encoder, "stats", None)) else {},
         "seconds": round(seconds, 2),
     }
     write_text(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=1) + "\n")

@@ -132,7 +132,7 @@ class CachedEncoder:
                 self._db.execute("CREATE TABLE IF NOT EXISTS emb (model TEXT, key TEXT, vec BLOB,"
                                  " PRIMARY KEY (model, key))")
                 self._db.commit()
-            except sqlite3.Error:
+            except (sqlite3.Error, OSError):
                 self._db = None  # an unwritable cache only costs speed
 
     @staticmethod

@@ -52,7 +52,7 @@ def test_summary_pairs_and_unpaired(run):
     assert sorted(u["document"] for u in summary["unpaired"]) == sorted(GOLD["unpaired"])
     for name in GOLD["unpaired"]:
         assert f"no translation of {name}" in " ".join(stdout.split())
-    for col in ("pair", "sentences", "links", "divergences", "seconds"):
+    for col in ("source", "target", "sentences", "links", "divergences", "seconds"):
         assert col in stdout
 
 

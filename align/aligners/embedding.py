@@ -45,6 +45,10 @@ class EmbeddingParams:
     width: int = 8  # half-width of the second-pass band around the first path
     score_center: float = 0.0  # margin at which a link's confidence is 0.5
     score_scale: float = 0.03
+    weight_power: float = 0.0
+    margin_mode: str = "members"  # "members": mean of the members' kNN; "own": kNN of the bead vector
+    length_model: str = "log"  # "log": squared log ratio; "gc": Gale-Church z-score squared / 2
+    gc_var: float = 6.8  # sentence vectors are summed with weight len**power
     beads: list = field(default_factory=lambda: list(BEADS))
 
 
@@ -52,9 +56,11 @@ def _normalise(m: np.ndarray) -> np.ndarray:
     return m / np.maximum(np.linalg.norm(m, axis=-1, keepdims=True), 1e-12)
 
 
-def _runs(vecs: np.ndarray, a: int) -> np.ndarray:
+def _runs(vecs: np.ndarray, a: int, weights: np.ndarray | None = None) -> np.ndarray:
     """Row i (1-based end) holds the normalised sum of vecs[i-a:i]; rows < a are zero."""
     n, d = vecs.shape
+    if weights is not None:
+        vecs = vecs * weights[:, None].astype(np.float32)
     out = np.zeros((n + 1, d), dtype=np.float32)
     if a == 0 or a > n:
         return out
@@ -112,6 +118,15 @@ def _band_knn(X: np.ndarray, Y: np.ndarray, band: list[tuple[int, int]], k: int)
     return kx, ky
 
 
+def _knn_rows(A: np.ndarray, B: np.ndarray, k: int) -> np.ndarray:
+    out = np.zeros(len(A))
+    kk = min(k, len(B))
+    for start in range(0, len(A), 512):
+        sims = A[start:start + 512] @ B.T
+        out[start:start + 512] = np.partition(sims, -kk, axis=1)[:, -kk:].mean(axis=1)
+    return out
+
+
 class EmbeddingAligner:
     """Aligns two sentence lists with an encoder (see the module docstring)."""
 
@@ -159,15 +174,20 @@ class _State:
         self.src, self.tgt = src, tgt
         self.X, self.Y = X, Y
         sizes = sorted({a for a, _ in p.beads} | {b for _, b in p.beads})
-        self.XA = {a: _runs(X, a) for a in sizes if a}
-        self.YB = {b: _runs(Y, b) for b in sizes if b}
+        ws = np.array([max(1, len(s)) for s in src], dtype=float) ** p.weight_power
+        wt = np.array([max(1, len(t)) for t in tgt], dtype=float) ** p.weight_power
+        self.XA = {a: _runs(X, a, ws) for a in sizes if a}
+        self.YB = {b: _runs(Y, b, wt) for b in sizes if b}
         self.KX = {a: _prefix_mean(kx, a) for a in sizes if a}
         self.KY = {b: _prefix_mean(ky, b) for b in sizes if b}
+        if p.margin_mode == "own":
+            self.own_knn()
         ls = np.array([len(s) for s in src], dtype=float)
         lt = np.array([len(t) for t in tgt], dtype=float)
         self.LS = {a: _prefix_mean(ls, a) * a for a in sizes if a}
         self.LT = {b: _prefix_mean(lt, b) * b for b in sizes if b}
         self.mu = math.log((ls.sum() + 1) / (lt.sum() + 1))
+        self.c = (lt.sum() + 1) / (ls.sum() + 1)
         ns, nt = number_vectors(src), number_vectors(tgt)
         self.NS = {a: _prefix_mean(ns, a) * a for a in sizes if a}
         self.NT = {b: _prefix_mean(nt, b) * b for b in sizes if b}
@@ -207,6 +227,17 @@ class _State:
             self.XA[2][src_idx] = vecs[:len(src_idx)]
         if tgt_idx:
             self.YB[2][tgt_idx] = vecs[len(src_idx):]
+        if self.p.margin_mode == "own":
+            self.own_knn()
+
+    def own_knn(self):
+        k = self.p.knn
+        for a, V in self.XA.items():
+            if a > 1:
+                self.KX[a] = _knn_rows(V, self.Y, k)
+        for b, V in self.YB.items():
+            if b > 1:
+                self.KY[b] = _knn_rows(V, self.X, k)
 
     def margin(self, a: int, b: int, i: int, j0: int, j1: int) -> np.ndarray:
         sims = self.YB[b][j0:j1] @ self.XA[a][i]
@@ -216,8 +247,13 @@ class _State:
         """How strongly the bead's two sides look like translations (margin minus mismatch costs)."""
         p = self.p
         g = self.margin(a, b, i, j0, j1)
-        ratio = np.log((self.LS[a][i] + 1) / (self.LT[b][j0:j1] + 1)) - self.mu
-        g = g - p.length_weight * ratio ** 2
+        if p.length_model == "gc":
+            ls, lt = self.LS[a][i], self.LT[b][j0:j1]
+            z = (lt - ls * self.c) / np.sqrt(p.gc_var * (ls + lt / self.c) / 2 + 1)
+            g = g - p.length_weight * z ** 2 / 2
+        else:
+            ratio = np.log((self.LS[a][i] + 1) / (self.LT[b][j0:j1] + 1)) - self.mu
+            g = g - p.length_weight * ratio ** 2
         if p.numbers:
             ns, nt = self.NS[a][i], self.NT[b][j0:j1]
             total = ns.sum() + nt.sum(axis=1)

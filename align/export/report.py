@@ -149,7 +149,7 @@ def render_html(results, unpaired: list[dict] | None = None, title: str = "Align
     if unpaired:
         parts.append("<h2>Documents without a translation in this folder</h2><ul>")
         for u in unpaired:
-            best = (f" (closest candidate: {e(u['best'])}, score {u['score']:.2f})" if u.get("best") else "")
+            best = f" (closest candidate: {e(u['best'])})" if u.get("best") else ""
             parts.append(f"<li>{e(u['document'])} ({e(u['lang'])}){best}</li>")
         parts.append("</ul>")
     for n, r in enumerate(results):
