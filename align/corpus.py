@@ -232,6 +232,11 @@ def run_corpus(folder: str | Path, out: str | Path, encoder, aligner,
             "divergences": len(r.divergences), "pair_score": round(r.pair_score or 0.0, 3),
             "seconds": round(r.seconds, 2), "outputs": r.outputs,
         } for r in results],
+        "documents": [{
+            "document": d.name, "file": d.path, "lang": d.lang, "sentences": len(d.sentences),
+            "other_languages": {f"paragraph {k + 1}": lang for k, lang in enumerate(d.paragraph_langs)
+                                if lang != d.lang},
+        } for d in docs],
         "unpaired": unpaired,
         "skipped": skipped,
         "report": str(report),

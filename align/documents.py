@@ -48,6 +48,7 @@ class Document:
     paragraphs: list[tuple[int, int]] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)
     span: tuple[int, int] | None = None  # the part of ``text`` this document covers
+    paragraph_langs: list[str] = field(default_factory=list)  # detected language of each paragraph
 
     def line_of(self, offset: int) -> int:
         """1-based line number of a character offset (for human-readable reports)."""

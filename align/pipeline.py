@@ -26,6 +26,7 @@ def documents_from_text(text: str, path: str, lang: str | None = None, split: bo
     paras = paragraph_spans(text)
     if not paras:
         raise InputError(f"{path}: the file is empty")
+    labels: list[str | None] = [lang] * len(paras)
     if lang:
         runs = [langid.LanguageRun(lang, 0, len(paras), 0)]
     else:
@@ -48,7 +49,9 @@ def documents_from_text(text: str, path: str, lang: str | None = None, split: bo
             s.lang = langid.other_language(s.text, run.lang, codes)
         part = name if len(runs) == 1 else f"{name}#{run.lang}"
         span = (part_paras[0][0], part_paras[-1][1])
-        docs.append(Document(str(path), part, text, run.lang, part_paras, sentences, span))
+        para_langs = [run.lang if not lab or langid.same_group(lab, run.lang) else lab
+                      for lab in labels[run.first:run.last]]
+        docs.append(Document(str(path), part, text, run.lang, part_paras, sentences, span, para_langs))
     return docs
 
 

@@ -52,6 +52,13 @@ def test_summary_pairs_and_unpaired(run):
     assert sorted(u["document"] for u in summary["unpaired"]) == sorted(GOLD["unpaired"])
     for name in GOLD["unpaired"]:
         assert f"no translation of {name}" in " ".join(stdout.split())
+    langs = {d["document"]: d["lang"] for d in summary["documents"]}
+    assert langs == {"000_5712cbd26d8e2ee2.txt": "en", "001_acca24cc4dc759c1.txt": "sv",
+                     "002_0c6536e51e6a9bb8.txt#bg": "bg", "002_0c6536e51e6a9bb8.txt#en": "en",
+                     "003_6d677f5f08688389.txt": "en", "004_6f75c1f964cf4579.txt": "en"}
+    other = {d["document"]: d["other_languages"] for d in summary["documents"]}
+    assert other["001_acca24cc4dc759c1.txt"] == {"paragraph 12": "fi"}  # "Muualla verkossa"
+    assert other["002_0c6536e51e6a9bb8.txt#bg"] == {"paragraph 3": "en"}  # "(English below)"
     for col in ("source", "target", "sentences", "links", "divergences", "seconds"):
         assert col in stdout
 
