@@ -47,6 +47,7 @@ class EmbeddingParams:
     score_scale: float = 0.03
     weight_power: float = 0.0
     margin_mode: str = "members"  # "members": mean of the members' kNN; "own": kNN of the bead vector
+    neighbor_mix: float = 1.0
     length_model: str = "log"  # "log": squared log ratio; "gc": Gale-Church z-score squared / 2
     gc_var: float = 6.8  # sentence vectors are summed with weight len**power
     beads: list = field(default_factory=lambda: list(BEADS))
@@ -240,7 +241,23 @@ class _State:
                 self.KY[b] = _knn_rows(V, self.X, k)
 
     def margin(self, a: int, b: int, i: int, j0: int, j1: int) -> np.ndarray:
-        sims = self.YB[b][j0:j1] @ self.XA[a][i]
+        x = self.XA[a][i]
+        yb = self.YB[b][j0:j1]
+        sims = yb @ x
+        if self.p.margin_mode == "neighbors":
+            n, m = len(self.X), len(self.Y)
+            js = np.arange(j0, j1)
+            sy = self.Y @ x  # x against every target sentence
+            left = np.where(js - b - 1 >= 0, sy[np.clip(js - b - 1, 0, m - 1)], np.nan)
+            right = np.where(js < m, sy[np.clip(js, 0, m - 1)], np.nan)
+            tgt_nb = np.nanmean(np.vstack([left, right]), axis=0)
+            cols = [self.X[i - a - 1]] if i - a - 1 >= 0 else []
+            cols += [self.X[i]] if i < n else []
+            src_nb = (yb @ np.stack(cols).T).mean(axis=1)
+            nb = 0.5 * (np.nan_to_num(tgt_nb, nan=0.0) + src_nb)
+            if self.p.neighbor_mix < 1:
+                nb = self.p.neighbor_mix * nb + (1 - self.p.neighbor_mix) * 0.5 * (self.KX[a][i] + self.KY[b][j0:j1])
+            return sims - nb
         return sims - 0.5 * (self.KX[a][i] + self.KY[b][j0:j1])
 
     def evidence(self, a: int, b: int, i: int, j0: int, j1: int) -> np.ndarray:
