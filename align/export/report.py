@@ -172,3 +172,27 @@ def render_markdown(results, unpaired: list[dict] | None = None) -> str:
     for u in unpaired or []:
         lines.append(f"- no translation found for {u['document']} ({u['lang']})")
     return "\n".join(lines) + "\n"
+
+
+CSV_COLUMNS = ["source_document", "target_document", "severity", "kind", "message", "source_sentences",
+               "target_sentences", "source_line", "target_line", "source_start", "source_end", "target_start",
+               "target_end", "source_text", "target_text"]
+
+
+def render_csv(results) -> str:
+    """One row per divergence, for spreadsheets and QA tools (sentence numbers are 1-based)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(CSV_COLUMNS)
+    for r in results:
+        al = r.alignment
+        for d in r.divergences:
+            s_loc, t_loc = d.details.get("src_location") or {}, d.details.get("tgt_location") or {}
+            w.writerow([al.src.name, al.tgt.name, d.severity, d.kind, d.message,
+                        " ".join(str(i + 1) for i in d.src), " ".join(str(j + 1) for j in d.tgt),
+                        s_loc.get("line", ""), t_loc.get("line", ""), s_loc.get("start", ""), s_loc.get("end", ""),
+                        t_loc.get("start", ""), t_loc.get("end", ""), d.src_text, d.tgt_text])
+    return buf.getvalue()
