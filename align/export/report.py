@@ -179,6 +179,11 @@ CSV_COLUMNS = ["source_document", "target_document", "severity", "kind", "messag
                "target_end", "source_text", "target_text"]
 
 
+def _cell(text: str) -> str:
+    """Text a spreadsheet will not run as a formula (a cell starting with = + - @ gets a quote)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def render_csv(results) -> str:
     """One row per divergence, for spreadsheets and QA tools (sentence numbers are 1-based)."""
     import csv
@@ -191,8 +196,8 @@ def render_csv(results) -> str:
         al = r.alignment
         for d in r.divergences:
             s_loc, t_loc = d.details.get("src_location") or {}, d.details.get("tgt_location") or {}
-            w.writerow([al.src.name, al.tgt.name, d.severity, d.kind, d.message,
+            w.writerow([_cell(al.src.name), _cell(al.tgt.name), d.severity, d.kind, _cell(d.message),
                         " ".join(str(i + 1) for i in d.src), " ".join(str(j + 1) for j in d.tgt),
                         s_loc.get("line", ""), t_loc.get("line", ""), s_loc.get("start", ""), s_loc.get("end", ""),
-                        t_loc.get("start", ""), t_loc.get("end", ""), d.src_text, d.tgt_text])
+                        t_loc.get("start", ""), t_loc.get("end", ""), _cell(d.src_text), _cell(d.tgt_text)])
     return buf.getvalue()
