@@ -207,11 +207,13 @@ def language_runs(texts: list[str], labels: list[str | None]) -> list[LanguageRu
             for b in ranked[:3]:
                 if a == b:
                     continue
+                # agreement of "a before k, b from k on" for every k, with running sums
+                before, after = 0, sum(w for lab, w in zip(labels, weights) if lab == b)
                 for k in range(1, len(texts)):
-                    agree = sum(w for lab, w in zip(labels[:k], weights[:k]) if lab == a)
-                    agree += sum(w for lab, w in zip(labels[k:], weights[k:]) if lab == b)
-                    if best is None or agree > best[0]:
-                        best = (agree, a, b, k)
+                    before += weights[k - 1] if labels[k - 1] == a else 0
+                    after -= weights[k - 1] if labels[k - 1] == b else 0
+                    if best is None or before + after > best[0]:
+                        best = (before + after, a, b, k)
         agree, a, b, k = best
         left, right = sum(weights[:k]), sum(weights[k:])
         if agree >= 0.9 * total and min(left, right) >= 0.2 * total:
