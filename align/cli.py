@@ -52,14 +52,20 @@ def _encoder(model: Optional[str], no_cache: bool):
 
 
 def _format_for(path: Optional[Path], fmt: Optional[str]) -> str:
-    if fmt:
-        return fmt.lower()
+    from .export import format_of
+
     if path is None:
-        return "tsv"
-    ext = path.suffix.lower().lstrip(".")
-    if ext in ("tmx", "tsv", "jsonl", "links"):
-        return ext
-    raise InputError(f"{path}: cannot tell the format from the extension; give --format tmx|tsv|jsonl|links")
+        name = (fmt or "tsv").lower()
+        if name not in ("tsv", "jsonl", "links", "tmx"):
+            raise InputError(f"{name} needs an output file: give -o FILE")
+        return name
+    return format_of(path, fmt)
+
+
+def _segmentation(segtype: str, srx: Optional[Path], srx_lang: Optional[str]):
+    from .segment import Segmentation
+
+    return Segmentation.make(segtype, srx, srx_lang)
 
 
 def _read_presplit(path: Path, lang: Optional[str]):
@@ -78,13 +84,18 @@ def _read_presplit(path: Path, lang: Optional[str]):
     return Document(str(path), path.name, text, lang, [(s.start, s.end) for s in sentences], sentences)
 
 
-def _load_pair(src: Path, tgt: Path, src_lang, tgt_lang, presplit: bool):
+def _load_pair(src: Path, tgt: Path, src_lang, tgt_lang, presplit: bool, seg=None):
     from .pipeline import load_one
+    from .segment import SENTENCES
 
+    seg = seg or SENTENCES
     if presplit:
+        if seg != SENTENCES:
+            raise InputError("--presplit inputs are already segmented: drop --srx / --segtype")
         a, b = _read_presplit(src, src_lang), _read_presplit(tgt, tgt_lang)
     else:
-        a, b = load_one(src, src_lang), load_one(tgt, tgt_lang)
+        # --srx-lang names the source side's rules (the side a CAT tool segments)
+        a, b = load_one(src, src_lang, seg=seg), load_one(tgt, tgt_lang, seg=seg.with_lang(None))
     if src.resolve() == tgt.resolve():
         raise InputError(f"{src}: source and target are the same file")
     if not a.sentences or not b.sentences:
@@ -119,7 +130,8 @@ def pair(
     tgt: Path = typer.Argument(..., help="Its translation."),
     output: Optional[Path] = typer.Option(None, "-o", "--output",
                                           help="Output file; format from the extension. Default: TSV on stdout."),
-    fmt: Optional[str] = typer.Option(None, "--format", help="tmx, tsv, jsonl or links."),
+    fmt: Optional[str] = typer.Option(None, "--format",
+                                      help="tmx, tsv, jsonl, links, moses, xliff, xliff2 or xlsx."),
     report: Optional[Path] = typer.Option(None, "--report", help="Also write a divergence report (.html, .md, .json)."),
     src_lang: Optional[str] = typer.Option(None, "--src-lang", help="Source language (ISO 639-1); detected if not given."),
     tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang", help="Target language; detected if not given."),
@@ -128,6 +140,12 @@ def pair(
     method: str = typer.Option("embedding", "--method", help="embedding (default) or length (Gale–Church)."),
     model: Optional[str] = typer.Option(None, "--model", help="A local sentence-transformers model instead of the bundled e5."),
     presplit: bool = typer.Option(False, "--presplit", help="Inputs hold one sentence per line: do not segment."),
+    srx: Optional[Path] = typer.Option(None, "--srx", help="Segment with this SRX 2.0 file (your CAT tool's rules)."),
+    srx_lang: Optional[str] = typer.Option(None, "--srx-lang",
+                                           help="Language code to look up in the SRX file for the source side "
+                                                "(default: its detected language)."),
+    segtype: str = typer.Option("sentence", "--segtype", help="sentence (default) or paragraph."),
+    min_score: float = typer.Option(0.0, "--min-score", help="Leave out pairs scoring below this (0-1)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
 ) -> None:
     """Align two text files sentence by sentence."""
@@ -135,14 +153,16 @@ def pair(
     from .export import write_pairs
 
     fmt_name = _format_for(output, fmt)
+    seg = _segmentation(segtype, srx, srx_lang)
     if report is not None:
         _check_report_name(report)
-    a, b = _load_pair(src, tgt, src_lang, tgt_lang, presplit)
+    a, b = _load_pair(src, tgt, src_lang, tgt_lang, presplit, seg)
     encoder = _encoder(model, no_cache) if method == "embedding" else None
     aligner = make_aligner(method, encoder)
     with err.status(f"aligning {len(a.sentences)} {a.lang} and {len(b.sentences)} {b.lang} sentences…"):
         result = run_pair(a, b, aligner)
-    options = {"src_locale": src_locale, "tgt_locale": tgt_locale} if fmt_name == "tmx" else {}
+    options = {"src_locale": src_locale, "tgt_locale": tgt_locale, "segtype": segtype, "min_score": min_score,
+               "split_even": seg.srx is not None}
     if output is None:
         if fmt_name == "tmx":
             raise InputError("TMX needs an output file: give -o FILE.tmx")
@@ -165,6 +185,7 @@ def _check_report_name(path: Path) -> None:
 def _stdout_pairs(al, fmt_name: str) -> None:
     import json
 
+    from .export.bitext import document_name
     from .export.tabular import format_link
     from .export.tmx import xml_safe
 
@@ -178,7 +199,7 @@ def _stdout_pairs(al, fmt_name: str) -> None:
             print(json.dumps({"src": s, "tgt": t, "src_ids": list(link.src), "tgt_ids": list(link.tgt),
                               "link": link.kind, "score": link.score}, ensure_ascii=False))
         elif link.src and link.tgt:
-            print(f"{xml_safe(s)}\t{xml_safe(t)}\t{link.score:.3f}")
+            print(f"{xml_safe(s)}\t{xml_safe(t)}\t{link.score:.3f}\t{xml_safe(document_name(al))}")
 
 
 @app.command()
@@ -210,12 +231,18 @@ def corpus(
     output: Path = typer.Option(Path("out"), "-o", "--output", help="Output folder."),
     model: Optional[str] = typer.Option(None, "--model", help="A local sentence-transformers model."),
     method: str = typer.Option("embedding", "--method", help="embedding (default) or length."),
+    srx: Optional[Path] = typer.Option(None, "--srx", help="Segment with this SRX 2.0 file (your CAT tool's rules)."),
+    srx_lang: Optional[str] = typer.Option(None, "--srx-lang",
+                                           help="Language code to look up in the SRX file for the source side "
+                                                "(default: its detected language)."),
+    segtype: str = typer.Option("sentence", "--segtype", help="sentence (default) or paragraph."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the embedding cache."),
 ) -> None:
     """Find which files translate which, align every pair, write TMX, TSV, divergences and a report."""
     from .corpus import run_corpus
     from .pipeline import make_aligner
 
+    seg = _segmentation(segtype, srx, srx_lang)
     encoder = _encoder(model, no_cache)
     aligner = make_aligner(method, encoder)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -226,7 +253,7 @@ def corpus(
         def tick(stage: str, done: int, total: int) -> None:
             progress.update(task, description=stage, completed=done, total=max(total, 1))
 
-        result = run_corpus(folder, output, encoder, aligner, progress=tick)
+        result = run_corpus(folder, output, encoder, aligner, progress=tick, seg=seg)
     table = Table(title=f"align corpus {folder} → {output}")
     for col in ("source", "target", "languages", "sentences", "links", "divergences", "seconds"):
         table.add_column(col, justify="left" if col in ("source", "target", "languages") else "right",
@@ -243,6 +270,8 @@ def corpus(
         out.print(f"skipped: {s['error']}")
     emb = result.summary.get("embedded") or {}
     extra = f" ({emb['strings']} new strings embedded in {emb['seconds']:.1f} s)" if emb else ""
+    for langs, merged in result.summary.get("merged", {}).items():
+        out.print(f"{langs}: {merged['units']} units from {merged['pairs']} pairs → {merged['tmx']}")
     out.print(f"{len(result.results)} pairs in {result.seconds:.1f} s{extra}; report: {result.summary['report']}")
 
 
@@ -269,6 +298,27 @@ def split(
         target = output / f"{file.stem}.{d.lang}{file.suffix or '.txt'}"
         write_text(target, d.text[s:e] + "\n")
         err.print(f"{d.lang}: {len(d.sentences)} sentences → {target}")
+
+
+@app.command()
+def convert(
+    src: Path = typer.Argument(..., help="A translation memory: .tmx, .tsv, .jsonl, .xlf/.xliff, .xlsx, or a "
+                                         "Moses pair STEM.moses (files STEM.SRC and STEM.TGT)."),
+    dst: Path = typer.Argument(..., help="The file to write; format from the extension unless --to is given."),
+    to: Optional[str] = typer.Option(None, "--to", help="tmx, tsv, jsonl, moses, xliff (1.2), xliff2 or xlsx."),
+    from_: Optional[str] = typer.Option(None, "--from", help="Input format, if the extension does not say."),
+    src_lang: Optional[str] = typer.Option(None, "--src-lang",
+                                           help="Source language, for inputs that do not say (TSV, Moses)."),
+    tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang", help="Target language, likewise."),
+    src_locale: Optional[str] = typer.Option(None, "--src-locale", help="Language tag to write, e.g. sv-SE."),
+    tgt_locale: Optional[str] = typer.Option(None, "--tgt-locale", help="Language tag to write, e.g. en-GB."),
+    min_score: float = typer.Option(0.0, "--min-score", help="Leave out units scoring below this."),
+) -> None:
+    """Convert a translation memory between formats (streamed: any size)."""
+    from .export import convert as do_convert
+
+    n, a, b = do_convert(src, dst, to, from_, src_lang, tgt_lang, src_locale, tgt_locale, min_score)
+    err.print(f"{src} ({a}) → {dst} ({b}): {n} units")
 
 
 @app.command("eval")

@@ -26,7 +26,9 @@ from .errors import InputError
 from .export import write_pairs
 from .export.atomic import write_text
 from .export.report import render_html, write_divergences_json
-from .pipeline import PairResult, align_documents, load, run_pair
+from .export.tmx import write_tmx
+from .pipeline import PairResult, align_documents, load, resegment, run_pair
+from .segment import SENTENCES, Segmentation
 
 SUFFIXES = (".txt", ".md")
 MIN_PAIR_SCORE = 0.35  # share of both texts in confident links
@@ -187,9 +189,33 @@ def output_stem(src: Document, tgt: Document) -> str:
     return f"{base}.{src.lang}-{tgt.lang}"
 
 
+def write_merged(results: list[PairResult], out: Path, segtype: str = "sentence",
+                 split_even: bool = False) -> dict[str, dict]:
+    """One TMX per language pair with the units of every pair in those languages (in pair order)."""
+    groups: dict[str, list[PairResult]] = {}
+    for r in results:
+        groups.setdefault(f"{r.alignment.src.lang}-{r.alignment.tgt.lang}", []).append(r)
+    taken = {Path(p).name for r in results for p in r.outputs.values()}
+    merged = {}
+    for langs, rs in groups.items():
+        name = f"merged.{langs}.tmx"
+        while name in taken:  # a document called "merged": never overwrite its own TMX
+            name = "_" + name
+        path = out / name
+        n = write_tmx([r.alignment for r in rs], path, segtype=segtype, split_even=split_even)
+        merged[langs] = {"tmx": str(path), "pairs": len(rs), "units": n}
+    return merged
+
+
 def run_corpus(folder: str | Path, out: str | Path, encoder, aligner,
-               progress: Callable[[str, int, int], None] | None = None) -> CorpusResult:
-    """Read, pair, align and check everything in ``folder``; write TMX, TSV, JSON and one HTML report."""
+               progress: Callable[[str, int, int], None] | None = None,
+               seg: Segmentation = SENTENCES) -> CorpusResult:
+    """Read, pair, align and check everything in ``folder``; write TMX, TSV, JSON and one HTML report.
+
+    Besides one TMX per pair, one merged TMX per language pair (``merged.sv-en.tmx``)
+    holds the units of all the pairs in those languages. ``seg`` says how documents
+    are segmented; its ``srx_lang`` applies to the source side of each pair.
+    """
     t0 = time.perf_counter()
     folder, out = Path(folder), Path(out)
     files = discover(folder)
@@ -199,7 +225,7 @@ def run_corpus(folder: str | Path, out: str | Path, encoder, aligner,
         if progress:
             progress("reading", k, len(files))
         try:
-            docs.extend(load(path))
+            docs.extend(load(path, seg=seg.with_lang(None)))
         except InputError as err:
             skipped.append({"file": str(path), "error": str(err)})
     if progress:
@@ -209,16 +235,19 @@ def run_corpus(folder: str | Path, out: str | Path, encoder, aligner,
     for k, cand in enumerate(pairs):
         if progress:
             progress("aligning", k, len(pairs))
-        res = run_pair(cand.src, cand.tgt, aligner)
+        src_doc = resegment(cand.src, seg) if seg.srx_lang else cand.src
+        res = run_pair(src_doc, cand.tgt, aligner)
         stem = output_stem(cand.src, cand.tgt)
         paths = {"tmx": out / f"{stem}.tmx", "tsv": out / f"{stem}.tsv",
                  "divergences": out / f"{stem}.divergences.json"}
-        write_pairs(res.alignment, paths["tmx"], "tmx")
-        write_pairs(res.alignment, paths["tsv"], "tsv")
+        cat = seg.srx is not None  # one unit per CAT segment where a bead allows it
+        write_pairs(res.alignment, paths["tmx"], "tmx", segtype=seg.segtype, split_even=cat)
+        write_pairs(res.alignment, paths["tsv"], "tsv", segtype=seg.segtype, split_even=cat)
         write_divergences_json(res.alignment, res.divergences, paths["divergences"])
         res.outputs = {k2: str(v) for k2, v in paths.items()}
         res.pair_score = cand.score
         results.append(res)
+    merged = write_merged(results, out, seg.segtype, split_even=seg.srx is not None)
     report = out / "report.html"
     write_text(report, render_html(results, unpaired, title=f"Alignment report: {folder}"))
     seconds = time.perf_counter() - t0
@@ -237,6 +266,7 @@ def run_corpus(folder: str | Path, out: str | Path, encoder, aligner,
             "other_languages": {f"paragraph {k + 1}": lang for k, lang in enumerate(d.paragraph_langs)
                                 if lang != d.lang},
         } for d in docs],
+        "merged": merged,
         "unpaired": unpaired,
         "skipped": skipped,
         "report": str(report),

@@ -13,14 +13,16 @@ from . import langid
 from .checks import check_alignment
 from .documents import Alignment, Divergence, Document, read_text
 from .errors import InputError
-from .segment import paragraph_spans, segment
+from .segment import SENTENCES, Segmentation, paragraph_spans, segment
 
 
 def documents_from_text(text: str, path: str, lang: str | None = None, split: bool = True,
-                        codes: tuple[str, ...] = tuple(langid.DEFAULT_LANGUAGES)) -> list[Document]:
+                        codes: tuple[str, ...] = tuple(langid.DEFAULT_LANGUAGES),
+                        seg: Segmentation = SENTENCES) -> list[Document]:
     """One Document per language part of ``text`` (two for a bilingual file).
 
     With ``lang`` given the whole text is taken as that language and never split.
+    ``seg`` says how paragraphs are cut into segments (sentences, an SRX file, paragraphs).
     """
     name = Path(path).name
     paras = paragraph_spans(text)
@@ -44,9 +46,7 @@ def documents_from_text(text: str, path: str, lang: str | None = None, split: bo
     docs = []
     for run in runs:
         part_paras = paras[run.first:run.last]
-        _, sentences = segment(text, run.lang, paragraphs=part_paras)
-        for s in sentences:
-            s.lang = langid.other_language(s.text, run.lang, codes)
+        sentences = _sentences(text, run.lang, part_paras, seg, codes)
         part = name if len(runs) == 1 else f"{name}#{run.lang}"
         span = (part_paras[0][0], part_paras[-1][1])
         para_langs = [run.lang if not lab or langid.same_group(lab, run.lang) else lab
@@ -55,16 +55,31 @@ def documents_from_text(text: str, path: str, lang: str | None = None, split: bo
     return docs
 
 
+def _sentences(text: str, lang: str, paras: list[tuple[int, int]], seg: Segmentation,
+               codes: tuple[str, ...]):
+    _, sentences = segment(text, lang, paragraphs=paras, seg=seg)
+    for s in sentences:
+        s.lang = langid.other_language(s.text, lang, codes)
+    return sentences
+
+
+def resegment(doc: Document, seg: Segmentation,
+              codes: tuple[str, ...] = tuple(langid.DEFAULT_LANGUAGES)) -> Document:
+    """The same Document cut into segments another way (paragraphs and language kept)."""
+    return Document(doc.path, doc.name, doc.text, doc.lang, doc.paragraphs,
+                    _sentences(doc.text, doc.lang, doc.paragraphs, seg, codes), doc.span, doc.paragraph_langs)
+
+
 def load(path: str | Path, lang: str | None = None, split: bool = True,
-         codes: tuple[str, ...] = tuple(langid.DEFAULT_LANGUAGES)) -> list[Document]:
+         codes: tuple[str, ...] = tuple(langid.DEFAULT_LANGUAGES), seg: Segmentation = SENTENCES) -> list[Document]:
     """Read a file and return its language parts as segmented Documents."""
-    return documents_from_text(read_text(path), str(path), lang, split, codes)
+    return documents_from_text(read_text(path), str(path), lang, split, codes, seg)
 
 
 def load_one(path: str | Path, lang: str | None = None,
-             codes: tuple[str, ...] = tuple(langid.DEFAULT_LANGUAGES)) -> Document:
+             codes: tuple[str, ...] = tuple(langid.DEFAULT_LANGUAGES), seg: Segmentation = SENTENCES) -> Document:
     """A file as a single Document (``align pair`` inputs are one language each)."""
-    return load(path, lang, split=False, codes=codes)[0]
+    return load(path, lang, split=False, codes=codes, seg=seg)[0]
 
 
 def make_aligner(method: str, encoder=None):

@@ -19,9 +19,14 @@ import os
 import re
 import tempfile
 from importlib import resources
-from typing import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
 
 from .documents import Sentence, clean_text
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from .srx import SrxRules
 
 _SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
@@ -31,6 +36,41 @@ _SENT_END = re.compile(r"[.!?:;…»\"”’)\]]\s*$")
 _MOSES = {"ca", "cs", "da", "de", "el", "en", "es", "fi", "fr", "hu", "is", "it", "lt", "lv",
           "nl", "pl", "pt", "ro", "ru", "sk", "sl", "sv", "tr", "no"}
 _ALIASES = {"nb": "no", "nn": "no"}
+
+
+SEGTYPES = ("sentence", "paragraph")
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """How to cut paragraphs into segments: our sentence splitters, an SRX file, or not at all."""
+
+    segtype: str = "sentence"
+    srx: "SrxRules | None" = None
+    srx_lang: str | None = None  # the code looked up in the SRX file instead of the document's language
+
+    def __post_init__(self) -> None:
+        if self.segtype not in SEGTYPES:
+            raise InputError(f"unknown segment type {self.segtype!r} (use sentence or paragraph)")
+        if self.srx is not None and self.segtype == "paragraph":
+            raise InputError("--srx segments sentences; it cannot be combined with --segtype paragraph")
+
+    def with_lang(self, code: str | None) -> "Segmentation":
+        return Segmentation(self.segtype, self.srx, code)
+
+    @classmethod
+    def make(cls, segtype: str = "sentence", srx_path: str | os.PathLike | None = None,
+             srx_lang: str | None = None) -> "Segmentation":
+        """From command-line options (an SRX file is read and checked here)."""
+        from .srx import load_srx
+
+        if srx_lang and srx_path is None:
+            raise InputError("--srx-lang needs --srx FILE")
+        srx = load_srx(str(srx_path)) if srx_path is not None else None
+        return cls(segtype, srx, srx_lang or None)
+
+
+SENTENCES = Segmentation()
 
 
 def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -137,10 +177,20 @@ def _map_back(view: str, offset: int, parts: list[str]) -> list[tuple[int, int]]
     return spans
 
 
-def split_sentences(text: str, start: int, end: int, lang: str) -> list[tuple[int, int]]:
+def split_sentences(text: str, start: int, end: int, lang: str,
+                    seg: Segmentation = SENTENCES) -> list[tuple[int, int]]:
     """Sentence spans inside ``text[start:end]`` (one paragraph), in order."""
-    split = splitter_for(lang)
+    if seg.segtype == "paragraph":
+        return [(start, end)] if text[start:end].strip() else []
     out: list[tuple[int, int]] = []
+    if seg.srx is not None:
+        code = seg.srx_lang or lang
+        for s, e in _line_groups(text, start, end):
+            # the CAT tool sees the text as it is (a no-break space is not a space to its rules)
+            view = text[s:e].replace("\n", " ").replace("\r", " ")
+            out.extend((s + a, s + b) for a, b in seg.srx.split(view, code))
+        return out
+    split = splitter_for(lang)
     for s, e in _line_groups(text, start, end):
         view = _SPACES.sub(" ", text[s:e]).replace("\n", " ").replace("\r", " ")
         parts = split(view) or [view]
@@ -149,12 +199,13 @@ def split_sentences(text: str, start: int, end: int, lang: str) -> list[tuple[in
 
 
 def segment(text: str, lang: str, start: int = 0, end: int | None = None,
-            paragraphs: list[tuple[int, int]] | None = None) -> tuple[list[tuple[int, int]], list[Sentence]]:
-    """Paragraph spans and sentences of ``text[start:end]`` in language ``lang``."""
+            paragraphs: list[tuple[int, int]] | None = None,
+            seg: Segmentation = SENTENCES) -> tuple[list[tuple[int, int]], list[Sentence]]:
+    """Paragraph spans and sentences (or other segments, see ``seg``) of ``text[start:end]``."""
     paras = paragraphs if paragraphs is not None else paragraph_spans(text, start, end)
     sentences = []
     for p, (ps, pe) in enumerate(paras):
-        for s, e in split_sentences(text, ps, pe, lang):
+        for s, e in split_sentences(text, ps, pe, lang, seg):
             cleaned = clean_text(text[s:e])
             if cleaned:
                 sentences.append(Sentence(cleaned, s, e, p))

@@ -34,7 +34,7 @@ def test_pair_with_given_languages_and_length_method(tmp_path):
     proc = align("pair", SV, EN, "-o", out, "--method", "length", "--src-lang", "sv", "--tgt-lang", "en")
     assert proc.returncode == 0, proc.stderr
     rows = [line.split("\t") for line in out.read_text("utf-8").splitlines()]
-    assert rows and all(len(r) == 3 and r[0] and r[1] for r in rows)
+    assert rows and all(len(r) == 4 and r[0] and r[1] for r in rows)  # LF Aligner: source, target, score, document
 
 
 def test_links_format_on_presplit_input(tmp_path):

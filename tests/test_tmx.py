@@ -89,3 +89,101 @@ def test_malformed_and_hostile_tmx(tmp_path):
         assert len(units[0].segments["en"]) < 1000
     except InputError:
         pass
+
+
+# --- the official DTD (from OmegaT's jar, Debian's omegat package) --------------------------------------------
+
+import io
+import os
+import re
+import zipfile
+from pathlib import Path
+
+JAR = Path(os.environ.get("OMEGAT_JAR", "/usr/share/omegat/OmegaT.jar"))
+
+
+@pytest.fixture(scope="module")
+def tmx_dtd():
+    if not JAR.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{JAR} missing: apt-get install omegat", pytrace=False)
+        pytest.skip(f"{JAR} missing: apt-get install omegat")
+    with zipfile.ZipFile(JAR) as jar:
+        return etree.DTD(io.BytesIO(jar.read("schemas/tmx14.dtd")))
+
+
+def dtd_problems(dtd, path) -> list[str]:
+    """Every DTD complaint, warnings included (lxml only warns about e.g. lang for xml:lang)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    tree = etree.parse(str(path), parser)
+    ok = dtd.validate(tree)
+    problems = [f"{e.level_name}: {e.message} (line {e.line})" for e in dtd.error_log]
+    return problems if problems or ok else ["invalid"]
+
+
+def test_our_tmx_is_valid_against_the_official_dtd(tmp_path, tmx_dtd):
+    path = tmp_path / "x.tmx"
+    write_pairs(_alignment(), path, "tmx")
+    assert dtd_problems(tmx_dtd, path) == []
+
+
+def test_dtd_check_fails_on_warnings(tmp_path, tmx_dtd):
+    bad = tmp_path / "bad.tmx"
+    bad.write_text('<?xml version="1.0"?><tmx version="1.4"><header creationtool="a" creationtoolversion="1" '
+                   'segtype="sentence" o-tmf="a" adminlang="en" srclang="sv" datatype="plaintext"/><body><tu>'
+                   '<tuv lang="sv"><seg>x</seg></tuv></tu></body></tmx>', "utf-8")
+    problems = dtd_problems(tmx_dtd, bad)
+    assert problems and "xml:lang" in problems[0]
+
+
+def _two_documents():
+    a = _alignment()
+    src = _doc("sv", ["Första\u00a0meningen.", "Andra\tmeningen\n här.", "\ufffe\x0b"])
+    src.name = "b.sv.txt"
+    tgt = _doc("en", ["First sentence.", "Second sentence here.", "Third."])
+    tgt.name = "b.en.txt"
+    b = Alignment(src, tgt, [Link((0,), (0,), 0.95), Link((1,), (1, 2), 0.7), Link((2,), (), 0.0)])
+    return a, b
+
+
+def test_header_props_tuids_and_language_tags(tmp_path, tmx_dtd):
+    from align.export.tmx import write_tmx
+
+    path = tmp_path / "merged.tmx"
+    assert write_tmx(list(_two_documents()), path, src_locale="sv_SE") == 4
+    assert dtd_problems(tmx_dtd, path) == []
+    root = etree.parse(str(path)).getroot()
+    assert root.get("version") == "1.4"
+    header = root.find("header")
+    required = ("creationtool", "creationtoolversion", "segtype", "o-tmf", "adminlang", "srclang", "datatype")
+    assert all(header.get(a) for a in required)
+    assert re.fullmatch(r"\d{8}T\d{6}Z", header.get("creationdate"))
+    assert header.get("srclang") == "sv-SE"
+    tus = root.findall("body/tu")
+    assert len({tu.get("tuid") for tu in tus}) == len(tus) == 4
+    for tu in tus:
+        tags = [c.tag for c in tu]
+        assert tags.index("tuv") > max(i for i, t in enumerate(tags) if t == "prop")
+        props = {p.get("type"): p.text for p in tu.findall("prop")}
+        assert set(props) == {"x-document", "x-link", "x-score"}
+        langs = [tuv.get(XML_LANG) for tuv in tu.findall("tuv")]
+        assert langs == ["sv-SE", "en"]  # source first, srclang equal; no region unless asked for
+        for seg in tu.iter("seg"):
+            assert seg.text and not re.search(r"[ \t\r\n]{2}|^ | $|[\t\r\n\x0b\ufffe]", seg.text)
+    docs = [tu.find("prop[@type='x-document']").text for tu in tus]
+    assert docs[0] == "sv.txt | en.txt" and docs[-1] == "b.sv.txt | b.en.txt"
+    links = [tu.find("prop[@type='x-link']").text for tu in tus]
+    assert links == ["1-1", "1-1", "1-1", "1-2"]
+    second = tus[-1]
+    assert [s.text for s in second.iter("seg")] == ["Andra meningen här.", "Second sentence here. Third."]
+    assert "\u00a0" in tus[2].find("tuv/seg").text  # a no-break space is text, not layout
+
+
+def test_language_tags_are_bcp47_with_a_hyphen():
+    assert bcp47("sv") == "sv" and bcp47("SV-se") == "sv-SE" and bcp47("en_GB") == "en-GB"
+    for bad in ("", "s", "sv SE", "sv--SE", "1234"):
+        with pytest.raises(InputError):
+            bcp47(bad)
+
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -95,3 +95,94 @@ def run_dp(n: int, m: int, bead_types: Sequence[tuple[int, int]], gain: GainFn,
         i, j = i - a, j - b
     beads.reverse()
     return beads
+
+
+def bead_posteriors(n: int, m: int, bead_types: Sequence[tuple[int, int]], gain: GainFn,
+                    band: list[tuple[int, int]], temperature: float) -> dict:
+    """Posterior probability of every bead in the band under exp(total gain / temperature).
+
+    Forward-backward (sum-product) over the same lattice as ``run_dp``. Returns
+    ``{(a, b): rows}`` where ``rows[i]`` holds, for the columns of ``band[i]``,
+    the probability that the alignment contains the bead of that type ending
+    at (i, j). Memory is O(n x band width x bead types): use a narrow band.
+    """
+    types = [t for t in bead_types if t != (0, 1)]
+    has_skip_tgt = (0, 1) in bead_types
+    inv = 1.0 / temperature
+    G = {t: [] for t in types}  # G[t][i]: gain/temperature of the bead ending at (i, j), -inf outside
+    G01 = []
+    alpha: list[np.ndarray] = []
+    with np.errstate(invalid="ignore"):
+        for i in range(n + 1):
+            lo, hi = band[i]
+            width = hi - lo
+            cand = np.full(width, -np.inf)
+            if i == 0 and lo == 0:
+                cand[0] = 0.0
+            for (a, b) in types:
+                g_row = np.full(width, -np.inf)
+                G[(a, b)].append(g_row)
+                if a > i:
+                    continue
+                plo, phi = band[i - a]
+                j_start, j_end = max(lo, plo + b), min(hi, phi + b)
+                if j_start >= j_end:
+                    continue
+                sl = slice(j_start - lo, j_end - lo)
+                g_row[sl] = gain(a, b, i, j_start, j_end) * inv
+                cand[sl] = np.logaddexp(cand[sl], alpha[i - a][j_start - b - plo:j_end - b - plo] + g_row[sl])
+            g01 = np.full(width, -np.inf)
+            if has_skip_tgt and width > 1:
+                g01[1:] = gain(0, 1, i, lo + 1, hi) * inv
+                prefix = np.concatenate([[0.0], np.cumsum(g01[1:])])
+                cand = prefix + np.logaddexp.accumulate(cand - prefix)
+            G01.append(g01)
+            alpha.append(cand)
+        log_z = alpha[n][m - band[n][0]]
+        beta: list[np.ndarray | None] = [None] * (n + 1)
+        for i in range(n, -1, -1):
+            lo, hi = band[i]
+            width = hi - lo
+            c = np.full(width, -np.inf)
+            if i == n and hi == m + 1:
+                c[m - lo] = 0.0
+            for (a, b) in types:
+                if i + a > n:
+                    continue
+                nlo, nhi = band[i + a]
+                # bead from (i, j) to (i + a, j + b): j + b in [nlo, nhi)
+                j_start, j_end = max(lo, nlo - b), min(hi, nhi - b)
+                if j_start >= j_end:
+                    continue
+                nxt = slice(j_start + b - nlo, j_end + b - nlo)
+                c[j_start - lo:j_end - lo] = np.logaddexp(c[j_start - lo:j_end - lo],
+                                                          G[(a, b)][i + a][nxt] + beta[i + a][nxt])
+            if has_skip_tgt and width > 1:
+                g01 = G01[i]
+                q = np.concatenate([[0.0], np.cumsum(g01[1:])])  # q[j] = sum of g01[1..j]
+                c = -q + np.logaddexp.accumulate((c + q)[::-1])[::-1]
+            beta[i] = c
+        post = {}
+        for (a, b) in types:
+            rows = []
+            for i in range(n + 1):
+                lo, hi = band[i]
+                row = np.zeros(hi - lo)
+                if a <= i:
+                    plo, phi = band[i - a]
+                    j_start, j_end = max(lo, plo + b), min(hi, phi + b)
+                    if j_start < j_end:
+                        sl = slice(j_start - lo, j_end - lo)
+                        row[sl] = np.exp(alpha[i - a][j_start - b - plo:j_end - b - plo] + G[(a, b)][i][sl]
+                                         + beta[i][sl] - log_z)
+                rows.append(row)
+            post[(a, b)] = rows
+        if has_skip_tgt:
+            rows = []
+            for i in range(n + 1):
+                row = np.zeros(len(alpha[i]))
+                if len(row) > 1:
+                    row[1:] = np.exp(alpha[i][:-1] + G01[i][1:] + beta[i][1:] - log_z)
+                rows.append(row)
+            post[(0, 1)] = rows
+    return post

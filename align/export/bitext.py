@@ -1,0 +1,118 @@
+"""The one shape every reader returns and every writer takes: a language pair and a stream of units.
+
+A ``Bitext`` holds its units as an iterable, usually a generator, so a
+million-unit file is converted from one format to another without ever being
+held in memory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ..errors import InputError
+
+_LANGS_IN_NAME = re.compile(r"\.([A-Za-z]{2,3}(?:_[A-Za-z0-9]+)?)-([A-Za-z]{2,3}(?:_[A-Za-z0-9]+)?)$")
+
+
+@dataclass
+class Unit:
+    """One aligned pair of segments and what we know about it."""
+
+    src: str
+    tgt: str
+    score: float | None = None
+    link: str = ""  # bead type, e.g. "1-2"
+    document: str = ""  # where it comes from ("source.txt | target.txt")
+
+
+@dataclass
+class Bitext:
+    """A language pair and its units (read lazily where the reader can)."""
+
+    src_lang: str
+    tgt_lang: str
+    units: Iterable[Unit]
+    segtype: str = "sentence"
+    extra: dict = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Unit]:
+        return iter(self.units)
+
+
+def document_name(al) -> str:
+    return f"{al.src.name} | {al.tgt.name}"
+
+
+def units_from_alignments(alignments, one_sided: bool = False, split_even: bool = False) -> Iterator[Unit]:
+    """The links of alignments as units; one-sided links only when asked for.
+
+    ``split_even`` writes a bead of n source and n target segments (n > 1) as n
+    units paired in order — what OmegaT does with a paragraph-level TM — so
+    that every unit's source is one segment of the CAT tool (used with
+    ``--srx``); each part keeps the bead's link type (``2-2``).
+    """
+    for al in alignments:
+        doc = document_name(al)
+        for link in al.links:
+            if not (link.src and link.tgt) and not one_sided:
+                continue
+            if split_even and len(link.src) == len(link.tgt) > 1:
+                for i, j in zip(link.src, link.tgt):
+                    yield Unit(al.src.sentences[i].text, al.tgt.sentences[j].text, link.score, link.kind, doc)
+                continue
+            s = " ".join(al.src.sentences[i].text for i in link.src)
+            t = " ".join(al.tgt.sentences[j].text for j in link.tgt)
+            yield Unit(s, t, link.score, link.kind, doc)
+
+
+def bitext_from_alignments(alignments, segtype: str = "sentence", one_sided: bool = False,
+                           split_even: bool = False) -> Bitext:
+    alignments = list(alignments)
+    if not alignments:
+        raise InputError("nothing to write")
+    return Bitext(alignments[0].src.lang, alignments[0].tgt.lang,
+                  units_from_alignments(alignments, one_sided, split_even), segtype)
+
+
+def langs_from_name(path: str | Path) -> tuple[str, str] | None:
+    """``x.sv-en.tsv`` -> ("sv", "en"): the language pair our own file names carry."""
+    stem = Path(path).name
+    for _ in range(2):
+        stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+        m = _LANGS_IN_NAME.search(stem)
+        if m:
+            return m.group(1).replace("_", "-"), m.group(2).replace("_", "-")
+    return None
+
+
+def need_langs(path: str | Path, src_lang: str | None, tgt_lang: str | None, fmt: str) -> tuple[str, str]:
+    """Languages for a format that does not carry them: given, or read from the file name."""
+    if src_lang and tgt_lang:
+        return src_lang, tgt_lang
+    found = langs_from_name(path)
+    if found:
+        return src_lang or found[0], tgt_lang or found[1]
+    raise InputError(f"{path}: {fmt} files do not say their languages; give --src-lang and --tgt-lang "
+                     "(or name the file like x.sv-en.tsv)")
+
+
+def peek(units: Iterator[Unit]) -> tuple[Unit | None, Iterator[Unit]]:
+    """The first unit and an iterator that still yields it."""
+    first = next(units, None)
+    return first, (chain([first], units) if first is not None else iter(()))
+
+
+def parse_score(value, where: str) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        score = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: score {value!r} is not a number") from None
+    if score != score:  # NaN
+        raise InputError(f"{where}: score is not a number")
+    return score
