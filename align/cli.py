@@ -103,19 +103,25 @@ def _load_pair(src: Path, tgt: Path, src_lang, tgt_lang, presplit: bool, seg=Non
     return a, b
 
 
+REPORT_SUFFIXES = (".html", ".htm", ".md", ".json", ".csv")
+
+
 def _write_report(path: Path, results, unpaired=None) -> None:
     from .export.atomic import write_text
-    from .export.report import render_html, render_markdown, write_divergences_json
+    from .export.report import render_csv, render_html, render_markdown, write_divergences_json
 
+    _check_report_name(path)
     ext = path.suffix.lower()
     if ext in (".html", ".htm"):
         write_text(path, render_html(results, unpaired))
     elif ext == ".md":
         write_text(path, render_markdown(results, unpaired))
-    elif ext == ".json" and len(results) == 1:
+    elif ext == ".csv":
+        write_text(path, render_csv(results))
+    elif len(results) == 1:
         write_divergences_json(results[0].alignment, results[0].divergences, path)
     else:
-        raise InputError(f"{path}: the report must end in .html, .md or .json")
+        raise InputError(f"{path}: a JSON report holds one pair; use .html, .md or .csv for several")
 
 
 def _divergence_lines(divs) -> None:
@@ -132,7 +138,7 @@ def pair(
                                           help="Output file; format from the extension. Default: TSV on stdout."),
     fmt: Optional[str] = typer.Option(None, "--format",
                                       help="tmx, tsv, jsonl, links, moses, xliff, xliff2 or xlsx."),
-    report: Optional[Path] = typer.Option(None, "--report", help="Also write a divergence report (.html, .md, .json)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write a divergence report (.html, .md, .json, .csv)."),
     src_lang: Optional[str] = typer.Option(None, "--src-lang", help="Source language (ISO 639-1); detected if not given."),
     tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang", help="Target language; detected if not given."),
     src_locale: Optional[str] = typer.Option(None, "--src-locale", help="Language tag for the TMX, e.g. sv-SE."),
@@ -178,8 +184,8 @@ def pair(
 
 
 def _check_report_name(path: Path) -> None:
-    if path.suffix.lower() not in (".html", ".htm", ".md", ".json"):
-        raise InputError(f"{path}: the report must end in .html, .md or .json")
+    if path.suffix.lower() not in REPORT_SUFFIXES:
+        raise InputError(f"{path}: the report must end in .html, .md, .json or .csv")
 
 
 def _stdout_pairs(al, fmt_name: str) -> None:
@@ -206,7 +212,7 @@ def _stdout_pairs(al, fmt_name: str) -> None:
 def check(
     src: Path = typer.Argument(..., help="The source document."),
     tgt: Path = typer.Argument(..., help="Its translation."),
-    output: Path = typer.Option(Path("report.html"), "-o", "--output", help="Report file: .html, .md or .json."),
+    output: Path = typer.Option(Path("report.html"), "-o", "--output", help="Report file: .html, .md, .json or .csv."),
     src_lang: Optional[str] = typer.Option(None, "--src-lang", help="Source language; detected if not given."),
     tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang", help="Target language; detected if not given."),
     model: Optional[str] = typer.Option(None, "--model", help="A local sentence-transformers model."),
@@ -236,12 +242,17 @@ def corpus(
                                            help="Language code to look up in the SRX file for the source side "
                                                 "(default: its detected language)."),
     segtype: str = typer.Option("sentence", "--segtype", help="sentence (default) or paragraph."),
+    report: Optional[Path] = typer.Option(None, "--report",
+                                          help="Also write the run's divergences as .md or .csv (OUT/report.html "
+                                               "is always written)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the embedding cache."),
 ) -> None:
     """Find which files translate which, align every pair, write TMX, TSV, divergences and a report."""
     from .corpus import run_corpus
     from .pipeline import make_aligner
 
+    if report is not None:
+        _check_report_name(report)
     seg = _segmentation(segtype, srx, srx_lang)
     encoder = _encoder(model, no_cache)
     aligner = make_aligner(method, encoder)
@@ -272,6 +283,8 @@ def corpus(
     extra = f" ({emb['strings']} new strings embedded in {emb['seconds']:.1f} s)" if emb else ""
     for langs, merged in result.summary.get("merged", {}).items():
         out.print(f"{langs}: {merged['units']} units from {merged['pairs']} pairs → {merged['tmx']}")
+    if report is not None:
+        _write_report(report, result.results, result.unpaired)
     out.print(f"{len(result.results)} pairs in {result.seconds:.1f} s{extra}; report: {result.summary['report']}")
 
 

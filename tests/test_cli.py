@@ -104,3 +104,17 @@ def test_check_writes_markdown_report(tmp_path):
     assert proc.returncode == 0, proc.stderr
     text = out.read_text("utf-8")
     assert "missing-in-target" in text and "Pressmeddelande 99/2017" in text
+
+
+def test_check_writes_csv_report(tmp_path):
+    import csv
+
+    out = tmp_path / "r.csv"
+    proc = align("check", SV, EN, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    with open(out, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    kinds = {r["kind"] for r in rows}
+    assert {"missing-in-target", "duplicate", "other-language"} <= kinds
+    block = next(r for r in rows if r["kind"] == "missing-in-target" and "Ytterligare" in r["source_text"])
+    assert block["severity"] == "error" and block["source_line"] == "20" and block["target_text"] == ""
