@@ -4,7 +4,7 @@ One function per kind of divergence, each ``Alignment -> list[Divergence]``,
 run together by ``check_alignment``. Sentences that are one-sided get exactly
 one explanation: a duplicate or a line in another language is reported as
 such, the rest are grouped into missing blocks (one block per run of
-consecutive one-sided sentences, split at paragraphs that are far apart).
+consecutive one-sided sentences).
 """
 
 from __future__ import annotations
@@ -73,17 +73,17 @@ def _one_sided(al: Alignment) -> tuple[list[int], list[int]]:
 
 
 def _duplicates_of(doc: Document) -> dict[int, int]:
-    """Sentence index -> index of its earlier identical copy."""
-    first: dict[str, int] = {}
-    out = {}
+    """Sentence index -> index of another identical copy (the first one; for the first, the second)."""
+    copies: dict[str, list[int]] = {}
     for i, s in enumerate(doc.sentences):
         key = s.text.casefold()
-        if langid.letters(key) < 3:
-            continue
-        if key in first:
-            out[i] = first[key]
-        else:
-            first[key] = i
+        if langid.letters(key) >= 3:
+            copies.setdefault(key, []).append(i)
+    out = {}
+    for idx in copies.values():
+        if len(idx) > 1:
+            out.update({i: idx[0] for i in idx[1:]})
+            out[idx[0]] = idx[1]
     return out
 
 
@@ -98,8 +98,8 @@ def duplicates(al: Alignment) -> list[Divergence]:
             if i in dups:
                 kw = {side: (i,)}
                 out.append(_div(al, "duplicate", "warning",
-                                f"This {where} sentence repeats sentence {dups[i] + 1} word for word and has no "
-                                f"counterpart of its own: \"{_clip(doc.sentences[i].text)}\".",
+                                f"This {where} sentence is repeated word for word (also sentence {dups[i] + 1}) "
+                                f"and this copy has no counterpart: \"{_clip(doc.sentences[i].text)}\".",
                                 copy_of=dups[i], **kw))
     return out
 
@@ -153,12 +153,16 @@ def missing_blocks(al: Alignment) -> list[Divergence]:
     return out
 
 
-def _compare_sets(al, link, s_text, t_text, extract, kind, label) -> list[Divergence]:
+def _compare_sets(al, link, s_text, t_text, extract, kind, label, spelled=None) -> list[Divergence]:
     a, b = extract(s_text), extract(t_text)
     if a == b or (not a and not b):
         return []
     only_s = sorted((Counter(a) - Counter(b)).elements()) if isinstance(a, Counter) else sorted(a - b)
     only_t = sorted((Counter(b) - Counter(a)).elements()) if isinstance(b, Counter) else sorted(b - a)
+    if spelled:  # "fünf Uhr" / "5 heures": a value spelt out on the other side is no mismatch
+        words_s, words_t = spelled(s_text), spelled(t_text)
+        only_s = [v for v in only_s if v not in words_t]
+        only_t = [v for v in only_t if v not in words_s]
     if not only_s and not only_t:
         return []
     parts = []
@@ -175,7 +179,8 @@ def values_mismatch(al: Alignment) -> list[Divergence]:
     out = []
     for link, s, t in al.pairs():
         s_damaged, t_damaged = values.damaged(s), values.damaged(t)
-        out += _compare_sets(al, link, s, t, values.numbers, "number-mismatch", "numbers or dates")
+        out += _compare_sets(al, link, s, t, values.numbers, "number-mismatch", "numbers, dates or times",
+                             spelled=values.spelled_values)
         out += _compare_sets(al, link, s, t, values.phones, "phone-mismatch", "phone numbers")
         if not (s_damaged or t_damaged):  # a placeholder is not a different address
             out += _compare_sets(al, link, s, t, values.emails, "email-mismatch", "e-mail addresses")
@@ -195,12 +200,18 @@ def damaged_text(al: Alignment) -> list[Divergence]:
     return out
 
 
+def _is_prose(text: str) -> bool:
+    """Running text rather than a name line ("Hans Sigrist, Oberbalm"): 4+ words, half in lower case."""
+    words = [w for w in text.split() if any(c.isalpha() for c in w)]
+    return len(words) >= 4 and sum(w[0].islower() for w in words) * 2 >= len(words)
+
+
 def untranslated(al: Alignment) -> list[Divergence]:
     """Pairs whose target is the source text itself, or is written in the source language."""
     out = []
     for link, s, t in al.pairs():
         tgt_langs = {al.tgt.sentences[j].lang for j in link.tgt}
-        if s.casefold() == t.casefold() and langid.letters(s) >= 20 and al.src.lang != al.tgt.lang:
+        if s.casefold() == t.casefold() and _is_prose(s) and al.src.lang != al.tgt.lang:
             out.append(_div(al, "untranslated", "warning",
                             f"The target repeats the source word for word: \"{_clip(t)}\".", link.src, link.tgt))
         elif al.src.lang in tgt_langs:
@@ -219,6 +230,34 @@ def low_similarity(al: Alignment) -> list[Divergence]:
             out.append(_div(al, "low-similarity", "warning",
                             f"These sentences are paired by position but their meanings look different "
                             f"(confidence {link.score:.2f}).{extra}", link.src, link.tgt, score=link.score))
+    return out
+
+
+def length_ratio(al: Alignment) -> list[Divergence]:
+    """Pairs far longer on one side than this document pair usually is: part may be left out."""
+    import math
+    import statistics
+
+    def log_ratio(s: str, t: str) -> float:
+        return math.log((len(s) + 10) / (len(t) + 10))
+
+    pairs = al.pairs()
+    ratios = [log_ratio(s, t) for link, s, t in pairs if len(link.src) == len(link.tgt) == 1]
+    if len(ratios) < 5:
+        return []
+    med = statistics.median(ratios)
+    spread = max(0.1, 1.4826 * statistics.median(abs(r - med) for r in ratios))
+    out = []
+    for link, s, t in pairs:
+        z = (log_ratio(s, t) - med) / spread
+        expected_t = (len(s) + 10) / math.exp(med) - 10
+        if abs(z) > 3.5 and abs(len(t) - expected_t) >= 40:
+            longer, shorter = ("source", "target") if z > 0 else ("target", "source")
+            factor = math.exp(abs(log_ratio(s, t) - med))
+            out.append(_div(al, "length-ratio", "warning",
+                            f"The {longer} is {factor:.1f} times as long as this pair's sentences usually are: "
+                            f"the {shorter} may leave part of it out, or the {longer} adds something.",
+                            link.src, link.tgt, longer=longer))
     return out
 
 
@@ -276,7 +315,7 @@ def mixed_script(al: Alignment) -> list[Divergence]:
 
 CHECKS: list[Callable[[Alignment], list[Divergence]]] = [
     missing_blocks, duplicates, other_language, values_mismatch, damaged_text, untranslated,
-    low_similarity, reordering, mixed_script,
+    low_similarity, length_ratio, reordering, mixed_script,
 ]
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}

@@ -239,4 +239,10 @@ def other_language(text: str, doc_lang: str, codes: tuple[str, ...] = tuple(DEFA
     best = max(conf, key=conf.get)
     if same_group(best, doc_lang) or conf[best] < 0.8 or conf.get(doc_lang, 0.0) > 0.1:
         return None
+    # the low-accuracy models call French lines Catalan now and then: a second
+    # opinion from the high-accuracy models of just these two languages
+    if doc_lang in DEFAULT_LANGUAGES:
+        hi = confidences(text, tuple(sorted({doc_lang, best})), high_accuracy=True)
+        if hi.get(best, 0.0) < 0.9:
+            return None
     return best

@@ -31,19 +31,35 @@ MONTHS = {name: num for num, names in _MONTHS.items() for name in names.split()}
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)\]]", re.IGNORECASE)
-# "+358 50 344 2844", "+46 702721347", "(09) 160 01" — a plus sign or "tel/tfn" before digit groups
+# "+358 50 344 2844", "+46 702721347", "Telefon 031/433611": a plus sign or a phone label before digit groups
+_PHONE_LABEL = r"(?:tel|tfn|puh|phone|telefon|telephone|téléphone|tél|fax|тел|телефон)\.?:?"
 PHONE = re.compile(
-    r"(?:(?<![\w+])\+\d{1,3}|(?<=tel\. )|(?<=tel )|(?<=tfn )|(?<=puh\. )|(?<=тел\. ))"
-    r"[\s\u00a0\u202f]*\(?\d[\d\s\u00a0\u202f().-]{5,}\d",
+    r"(?:(?<![\w+])\+\d{1,3}|(?<![\w])" + _PHONE_LABEL + r"[\s\u00a0]*(?=[\d(+]))"
+    r"[\s\u00a0\u202f]*\+?\(?\d[\d\s\u00a0\u202f()/.-]{4,}\d",
     re.IGNORECASE,
 )
 # What web crawlers leave where an e-mail was (Cloudflare's obfuscation).
 DAMAGED_EMAIL = re.compile(r"\[email(?:\u00a0|\s)*protected\]", re.IGNORECASE)
 
-_DATE_NUMERIC = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})\b")
+_DATE_NUMERIC = re.compile(r"\b(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})\b")
 _DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?")
-_MONTH_WORD = re.compile(r"(?<=\d)[\s\u00a0.–-]+([^\W\d_]{3,12})\b|\b([^\W\d_]{3,12})[\s\u00a0]+(?=\d)")
+_ORD = r"(?:\.|st|nd|rd|th|e|er|ème)?"
+# "24 May 2017", "30–31 maj 2017", "12. August 1973", "le 7 mars"
+_DAY_MONTH = re.compile(r"\b(\d{1,2})" + _ORD + r"(?:\s*[–-]\s*(\d{1,2})" + _ORD + r")?[\s\u00a0]+"
+                        r"(?:of\s+)?([^\W\d_]{3,12})\.?(?:[\s\u00a0]+(\d{4}))?\b")
+# "May 24, 2017", "February 21 – 22, 2019", "May 2017"
+_MONTH_DAY = re.compile(r"\b([^\W\d_]{3,12})\.?[\s\u00a0]+(\d{1,2})" + _ORD +
+                        r"(?:\s*[–-]\s*(\d{1,2})" + _ORD + r")?(?:,?[\s\u00a0]+(\d{4}))?\b(?![.,]?\d)")
+_MONTH_YEAR = re.compile(r"\b([^\W\d_]{3,12})[\s\u00a0]+(\d{4})\b")
+# "20:30", "um 20.30 Uhr", "à 20 h 30", "4.45 Uhr", "kl. 10.15"
+_TIME = re.compile(
+    r"\b(\d{1,2}):(\d{2})\b"
+    r"|\b(\d{1,2})\s?h\s?(\d{2})\b"
+    r"|\b(\d{1,2})\.(\d{2})(?=\s*(?:Uhr|h\b|heures?|o'clock|a\.?m\.?|p\.?m\.?))"
+    r"|\b(?:um|kl\.?|klo|at|alle|ore)\s(\d{1,2})\.(\d{2})\b",
+    re.IGNORECASE)
+# thousands: 10 000, 10,000, 10.000, 51'547; decimals: 2,5 / 2.5
+_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f '’]\d{3})*(?:[.,]\d+)?")
 
 
 def emails(text: str) -> set[str]:
@@ -51,7 +67,12 @@ def emails(text: str) -> set[str]:
 
 
 def urls(text: str) -> set[str]:
-    return {u.lower().rstrip("/") for u in URL.findall(text)}
+    """Web addresses without scheme, "www." or a final slash ("https://www.x.ch/" = "www.x.ch")."""
+    out = set()
+    for u in URL.findall(text):
+        u = re.sub(r"^(?:https?://)?(?:www\.)?", "", u.lower())
+        out.add(u.rstrip("/"))
+    return out
 
 
 def phones(text: str) -> set[str]:
@@ -59,7 +80,7 @@ def phones(text: str) -> set[str]:
     for m in PHONE.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
         if len(digits) >= 6:
-            out.add(("+" if m.group(0).lstrip().startswith("+") else "") + digits)
+            out.add(("+" if "+" in m.group(0) else "") + digits)
     return out
 
 
@@ -69,7 +90,7 @@ def damaged(text: str) -> list[str]:
 
 
 def _canonical_number(raw: str) -> str:
-    s = raw.replace("\u00a0", " ").replace("\u202f", " ")
+    s = raw.replace("\u00a0", " ").replace("\u202f", " ").replace("'", " ").replace("’", " ")
     # a final separator followed by 1-2 digits (or by more than 3) is a decimal mark
     m = re.match(r"^(.*?)[.,](\d{1,2}|\d{4,})$", s)
     if m and not re.search(r"[.,]\d{3}$", s):
@@ -80,29 +101,105 @@ def _canonical_number(raw: str) -> str:
     return str(int(digits)) if digits else raw
 
 
+def _date(y: str | None, mo: int, d: str | None) -> str:
+    """ISO 8601: 2017-05-24, 2017-05, or --05-24 for a day without a year."""
+    return (f"{int(y)}-{mo:02d}" if y else f"--{mo:02d}") + (f"-{int(d):02d}" if d else "")
+
+
 def numbers(text: str) -> Counter:
-    """Canonical numeric atoms of a text; phone numbers, e-mails and URLs are left out."""
+    """Canonical values of a text: dates ("2017-05-24"), times ("20:30") and plain numbers.
+
+    Dates and times keep their roles, so a day/month swap or a changed hour is
+    a difference, while the way each language writes them is not. Phone
+    numbers, e-mails and URLs are left out (they are compared separately).
+    """
     for pattern in (EMAIL, URL, PHONE, DAMAGED_EMAIL):
         text = pattern.sub(" ", text)
     atoms: Counter = Counter()
 
-    def take_date(m: re.Match) -> str:
-        parts = m.groups()
-        if len(parts[0]) == 4:  # ISO
-            y, mo, d = parts
-        else:
-            d, mo, y = parts
-        atoms.update([str(int(d)), str(int(mo)), str(int(y))])
+    def numeric_date(m: re.Match) -> str:
+        a, b, c = m.groups()
+        y, mo, d = (a, b, c) if len(a) == 4 else (c, b, a)
+        if not 1 <= int(mo) <= 12 or not 1 <= int(d) <= 31:
+            return m.group(0)
+        atoms[_date(y, int(mo), d)] += 1
         return " "
 
-    text = _DATE_ISO.sub(take_date, text)
-    text = _DATE_NUMERIC.sub(take_date, text)
-    for m in _MONTH_WORD.finditer(text):
-        word = (m.group(1) or m.group(2) or "").lower()
-        if word in MONTHS:
-            atoms[str(MONTHS[word])] += 1
+    def day_month(m: re.Match) -> str:
+        d1, d2, word, y = m.groups()
+        mo = MONTHS.get(word.lower())
+        if not mo:
+            return m.group(0)
+        for d in filter(None, (d1, d2)):
+            atoms[_date(y, mo, d)] += 1
+        return " "
+
+    def month_day(m: re.Match) -> str:
+        word, d1, d2, y = m.groups()
+        mo = MONTHS.get(word.lower())
+        if not mo:
+            return m.group(0)
+        for d in filter(None, (d1, d2)):
+            atoms[_date(y, mo, d)] += 1
+        return " "
+
+    def month_year(m: re.Match) -> str:
+        word, y = m.groups()
+        mo = MONTHS.get(word.lower())
+        if not mo:
+            return m.group(0)
+        atoms[_date(y, mo, None)] += 1
+        return " "
+
+    def time(m: re.Match) -> str:
+        h, mi = [g for g in m.groups() if g is not None]
+        if int(h) > 24 or int(mi) > 59:
+            return m.group(0)
+        atoms[f"{int(h)}:{mi}"] += 1
+        return " "
+
+    text = _DATE_ISO.sub(numeric_date, text)
+    text = _DATE_NUMERIC.sub(numeric_date, text)
+    text = _DAY_MONTH.sub(day_month, text)
+    text = _MONTH_DAY.sub(month_day, text)
+    text = _MONTH_YEAR.sub(month_year, text)
+    text = _TIME.sub(time, text)
     for m in _NUMBER.finditer(text):
-        raw = m.group(0).strip()
-        # "30–31" and "2017-05" are two numbers; the regex already stops at dashes
-        atoms[_canonical_number(raw)] += 1
+        atoms[_canonical_number(m.group(0).strip())] += 1
     return atoms
+
+
+# Number words, to excuse "fünf Uhr" / "5 heures": a value on one side only is
+# not a mismatch when the other side spells it out.
+_WORDS = {
+    1: "one first un une premier première eins ein eine erste en ett första uno una primo un één eerste един една едно първи yksi",
+    2: "two second deux deuxième zwei zweite två andra dos segundo due secondo twee tweede два две втори kaksi",
+    3: "three third trois troisième drei dritte tre tredje tres tercero tre terzo drie derde три трети kolme",
+    4: "four fourth quatre quatrième vier vierte fyra fjärde cuatro cuarto quattro quarto vier vierde четири четвърти neljä",
+    5: "five fifth cinq cinquième fünf fünfte fem femte cinco quinto cinque quinto vijf vijfde пет пети viisi",
+    6: "six sixth six sixième sechs sechste sex sjätte seis sexto sei sesto zes zesde шест шести kuusi",
+    7: "seven seventh sept septième sieben siebte sju sjunde siete séptimo sette settimo zeven zevende седем седми seitsemän",
+    8: "eight eighth huit huitième acht achte åtta åttonde ocho octavo otto ottavo acht achtste осем осми kahdeksan",
+    9: "nine ninth neuf neuvième neun neunte nio nionde nueve noveno nove nono negen negende девет девети yhdeksän",
+    10: "ten tenth dix dixième zehn zehnte tio tionde diez décimo dieci decimo tien tiende десет десети kymmenen",
+    11: "eleven onze elf elva once undici elf единадесет",
+    12: "twelve douze zwölf tolv doce dodici twaalf дванадесет",
+    20: "twenty vingt zwanzig tjugo veinte venti twintig двадесет",
+    24: "vingt-quatre vierundzwanzig tjugofyra veinticuatro ventiquattro",
+    100: "hundred cent hundert hundra cien cento honderd сто",
+    1000: "thousand mille tausend tusen mil duizend хиляда",
+}
+NUMBER_WORDS = {w: v for v, ws in _WORDS.items() for w in ws.split()}
+
+
+def spelled_values(text: str) -> set[str]:
+    """Values written as words in ``text`` ("fünf", "sechsten", "vingt-quatre")."""
+    out = set()
+    for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text.lower()):
+        if w in NUMBER_WORDS:
+            out.add(str(NUMBER_WORDS[w]))
+            continue
+        for stem, v in NUMBER_WORDS.items():  # inflected forms: "sechsten", "zwölften"
+            if len(stem) >= 4 and w.startswith(stem) and len(w) - len(stem) <= 3:
+                out.add(str(v))
+    return out

@@ -46,3 +46,40 @@ def test_low_similarity_reordering_and_untranslated():
     links = [Link((0,), (1,), 0.9), Link((1,), (0,), 0.05), Link((2,), (2,), 0.9)]
     divs = check_alignment(Alignment(src, tgt, links))
     assert _kinds(divs) == ["low-similarity", "reordering", "untranslated"]
+
+
+def test_the_unpaired_copy_of_a_repeated_title_is_the_duplicate():
+    src = _doc("sv", ["Rubrik här.", "Rubrik här.", "Text om mötet."])
+    tgt = _doc("en", ["Heading here.", "Text about the meeting."])
+    links = [Link((0,), (), 0), Link((1,), (0,), 0.9), Link((2,), (1,), 0.9)]
+    divs = check_alignment(Alignment(src, tgt, links))
+    assert [(d.kind, d.src) for d in divs] == [("duplicate", (0,))]
+
+
+def test_spelt_numbers_are_not_mismatches_but_changed_ones_are():
+    src = _doc("de", ["Um fünf Uhr brachen wir auf.", "Wir gingen 12 km."])
+    tgt = _doc("fr", ["A 5 heures nous sommes partis.", "Nous avons marché 13 km."])
+    divs = check_alignment(Alignment(src, tgt, [Link((0,), (0,), 0.9), Link((1,), (1,), 0.9)]))
+    assert [(d.kind, d.src) for d in divs] == [("number-mismatch", (1,))]
+
+
+def test_a_truncated_translation_is_flagged_by_its_length():
+    base = [("Der Weg führt über den Grat zum Gipfel.", "Le chemin mène au sommet par l'arête."),
+            ("Wir gehen früh los.", "Nous partons tôt."),
+            ("Das Wetter ist gut und der Himmel ist klar.", "Le temps est beau et le ciel est clair."),
+            ("Die Hütte ist voll.", "La cabane est pleine."),
+            ("Oben weht ein kalter Wind.", "En haut souffle un vent froid."),
+            ("Nach dem Abstieg trinken wir Tee in der Hütte und erzählen uns lange Geschichten vom Tag, "
+             "von den Wolken, vom Grat und von den Dohlen, die uns bis zum Gipfel begleitet haben.",
+             "Après la descente, nous buvons du thé.")]
+    src = _doc("de", [a for a, _ in base])
+    tgt = _doc("fr", [b for _, b in base])
+    divs = check_alignment(Alignment(src, tgt, [Link((i,), (i,), 0.9) for i in range(len(base))]))
+    assert [(d.kind, d.src, d.details["longer"]) for d in divs] == [("length-ratio", (5,), "source")]
+
+
+def test_identical_name_lines_are_not_untranslated():
+    src = _doc("de", ["Hans Sigrist, Oberbalm", "Der Text bleibt hier ganz gleich stehen."])
+    tgt = _doc("fr", ["Hans Sigrist, Oberbalm", "Der Text bleibt hier ganz gleich stehen."])
+    divs = check_alignment(Alignment(src, tgt, [Link((0,), (0,), 0.9), Link((1,), (1,), 0.9)]))
+    assert [(d.kind, d.src) for d in divs] == [("untranslated", (1,))]
