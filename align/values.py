@@ -125,23 +125,21 @@ def numbers(text: str) -> Counter:
         atoms[_date(y, int(mo), d)] += 1
         return " "
 
-    def day_month(m: re.Match) -> str:
-        d1, d2, word, y = m.groups()
+    def worded_date(word: str, days: tuple, y: str | None, original: str) -> str:
         mo = MONTHS.get(word.lower())
         if not mo:
-            return m.group(0)
-        for d in filter(None, (d1, d2)):
+            return original  # a word that is no month: leave the text as it was
+        for d in filter(None, days):
             atoms[_date(y, mo, d)] += 1
         return " "
 
+    def day_month(m: re.Match) -> str:
+        d1, d2, word, y = m.groups()
+        return worded_date(word, (d1, d2), y, m.group(0))
+
     def month_day(m: re.Match) -> str:
         word, d1, d2, y = m.groups()
-        mo = MONTHS.get(word.lower())
-        if not mo:
-            return m.group(0)
-        for d in filter(None, (d1, d2)):
-            atoms[_date(y, mo, d)] += 1
-        return " "
+        return worded_date(word, (d1, d2), y, m.group(0))
 
     def month_year(m: re.Match) -> str:
         word, y = m.groups()
