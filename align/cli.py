@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 bad input or usage (one-line message on stderr),
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -96,7 +97,7 @@ def _load_pair(src: Path, tgt: Path, src_lang, tgt_lang, presplit: bool, seg=Non
     else:
         # --srx-lang names the source side's rules (the side a CAT tool segments)
         a, b = load_one(src, src_lang, seg=seg), load_one(tgt, tgt_lang, seg=seg.with_lang(None))
-    if src.resolve() == tgt.resolve():
+    if src.resolve() == tgt.resolve() or os.path.samefile(src, tgt):  # symlinks, "..", hard links
         raise InputError(f"{src}: source and target are the same file")
     if not a.sentences or not b.sentences:
         raise InputError(f"{src if not a.sentences else tgt}: no sentences found")
@@ -162,6 +163,7 @@ def pair(
     seg = _segmentation(segtype, srx, srx_lang)
     if report is not None:
         _check_report_name(report)
+    _check_writable(output, report)
     a, b = _load_pair(src, tgt, src_lang, tgt_lang, presplit, seg)
     encoder = _encoder(model, no_cache) if method == "embedding" else None
     aligner = make_aligner(method, encoder)
@@ -181,6 +183,18 @@ def pair(
     err.print(f"{a.name} ({a.lang}) → {b.name} ({b.lang}): {len(a.sentences)} / {len(b.sentences)} sentences, "
               f"{links} pairs, {result.seconds:.1f} s" + (f" → {output}" if output else ""))
     _divergence_lines(result.divergences)
+
+
+def _check_writable(*paths: Optional[Path]) -> None:
+    """Fail before writing anything when one of the outputs cannot be written (no half-done runs)."""
+    for path in paths:
+        if path is None:
+            continue
+        parent = path.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir() or not os.access(parent, os.W_OK):
+            raise InputError(f"{path}: cannot write there ({parent} is not a writable folder)")
 
 
 def _check_report_name(path: Path) -> None:

@@ -12,6 +12,7 @@ folder, with their closest candidate.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -180,13 +181,27 @@ def pair_documents(docs: list[Document], encoder) -> tuple[list[Candidate], list
 _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
 
 
-def output_stem(src: Document, tgt: Document) -> str:
-    """A file-name stem for a pair that cannot escape the output folder."""
+MAX_STEM_BYTES = 180  # leaves room for ".divergences.json" under the usual 255-byte limit
+
+
+def output_stem(src: Document, tgt: Document, taken: set[str] | None = None) -> str:
+    """A file-name stem for a pair that cannot escape the output folder, is not too long for the
+    file system, and (given the stems already ``taken``) does not overwrite another pair's files."""
     a = Path(src.path).stem
     b = Path(tgt.path).stem
     base = a if a == b else f"{a}__{b}"
     base = _UNSAFE.sub("_", base).strip("._") or "pair"
-    return f"{base}.{src.lang}-{tgt.lang}"
+    langs = f".{src.lang}-{tgt.lang}"
+    if len((base + langs).encode("utf-8")) > MAX_STEM_BYTES:
+        digest = hashlib.sha1(base.encode("utf-8")).hexdigest()[:8]
+        room = MAX_STEM_BYTES - len(langs) - 9
+        base = base.encode("utf-8")[:room].decode("utf-8", "ignore") + "_" + digest
+    stem, k = base + langs, 2
+    while taken is not None and stem in taken:
+        stem, k = f"{base}-{k}{langs}", k + 1
+    if taken is not None:
+        taken.add(stem)
+    return stem
 
 
 def write_merged(results: list[PairResult], out: Path, segtype: str = "sentence",
@@ -232,12 +247,13 @@ def run_corpus(folder: str | Path, out: str | Path, encoder, aligner,
         progress("pairing", 0, 1)
     pairs, unpaired = pair_documents(docs, encoder)
     results = []
+    stems: set[str] = set()
     for k, cand in enumerate(pairs):
         if progress:
             progress("aligning", k, len(pairs))
         src_doc = resegment(cand.src, seg) if seg.srx_lang else cand.src
         res = run_pair(src_doc, cand.tgt, aligner)
-        stem = output_stem(cand.src, cand.tgt)
+        stem = output_stem(cand.src, cand.tgt, stems)
         paths = {"tmx": out / f"{stem}.tmx", "tsv": out / f"{stem}.tsv",
                  "divergences": out / f"{stem}.divergences.json"}
         cat = seg.srx is not None  # one unit per CAT segment where a bead allows it

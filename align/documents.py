@@ -103,8 +103,35 @@ class Divergence:
     details: dict = field(default_factory=dict)
 
 
+_SIGNATURES = {b"%PDF-": "a PDF", b"PK\x03\x04": "a ZIP archive (e.g. .docx, .xlsx)", b"\x7fELF": "a program",
+               b"\xd0\xcf\x11\xe0": "an old Office document", b"{\\rtf": "an RTF document"}
+
+
+def _legacy_8bit(data: bytes) -> str | None:
+    """Windows-1252 / Latin-1 text, when the bytes read as plausible prose in it."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    if any("\x80" <= ch <= "\x9f" for ch in text):
+        return None  # C1 controls: not Latin-1 text either
+    high = [ch for ch in text if ord(ch) >= 0x80]
+    visible = [ch for ch in text if not ch.isspace()]
+    # legacy text: accented letters and typographic marks among mostly plain letters
+    letters = sum(ch.isalpha() for ch in visible)
+    ascii_letters = sum(ch.isascii() and ch.isalpha() for ch in visible)
+    if not visible or letters < 0.6 * len(visible) or ascii_letters < 0.5 * letters:
+        return None  # Western European text is mostly plain ASCII letters
+    if high and sum(ch.isalpha() or ch in "–—‘’“”€…«»°§" for ch in high) < 0.8 * len(high):
+        return None
+    return text
+
+
 def decode(data: bytes, name: str) -> str:
-    """Decode UTF-8 (with or without BOM) or UTF-16 with a BOM; refuse the rest."""
+    """Decode UTF-8 (with or without BOM), UTF-16 with a BOM, or detectable Windows-1252/Latin-1."""
+    for magic, what in _SIGNATURES.items():
+        if data.startswith(magic):
+            raise InputError(f"{name}: this is {what}, not plain text; export its text first")
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
         encoding = "utf-8"
@@ -117,10 +144,13 @@ def decode(data: bytes, name: str) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as err:
-        raise InputError(
-            f"{name}: not valid {encoding.upper()} (byte {data[err.start]:#04x} at offset {err.start});"
-            " convert it to UTF-8 first, e.g. with iconv"
-        ) from None
+        legacy = _legacy_8bit(data) if encoding == "utf-8" else None
+        if legacy is None:
+            raise InputError(
+                f"{name}: not valid {encoding.upper()} (byte {data[err.start]:#04x} at offset {err.start}) nor "
+                "recognisable Windows-1252 text; convert it to UTF-8 first, e.g. with iconv"
+            ) from None
+        text = legacy
     if "\x00" in text:
         raise InputError(f"{name}: binary data, not a text file")
     return text

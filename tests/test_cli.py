@@ -53,7 +53,8 @@ def test_links_format_on_presplit_input(tmp_path):
     (b"", "empty"),
     (b"   \n\n", "empty"),
     (b"\x00\x01\x02\x03binary", "binary"),
-    ("Östersjöstaternas råd".encode("cp1252"), "not valid UTF-8"),
+    (bytes(range(0x80, 0xa0)) * 3, "not valid UTF-8"),
+    (b"%PDF-1.4\n2 0 obj << /Type /Pages >>\n", "this is a PDF"),
 ])
 def test_bad_input_is_one_line_exit_1_and_no_output(tmp_path, content, message):
     bad = tmp_path / "bad.txt"

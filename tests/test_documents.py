@@ -14,9 +14,12 @@ def test_utf8_and_utf16_with_bom_decode_to_the_same_text():
     assert decode(codecs.BOM_UTF16_BE + text.encode("utf-16-be"), "x") == text
 
 
-def test_latin1_bytes_are_refused_with_the_offset():
-    with pytest.raises(InputError, match=r"not valid UTF-8 \(byte 0xf6 at offset 5\)"):
-        decode("Oster\xf6 sj\xf6".encode("latin-1"), "f.txt")
+def test_windows_1252_is_decoded_and_noise_is_refused_with_the_offset():
+    assert decode("Östersjöstaternas råd – ”bra”".encode("cp1252"), "f.txt") == "Östersjöstaternas råd – ”bra”"
+    with pytest.raises(InputError, match=r"not valid UTF-8 \(byte 0x9d at offset 3\)"):
+        decode(b"abc\x9d\x81\x8f\x90 \x9dx", "f.txt")
+    with pytest.raises(InputError, match="this is a PDF"):
+        decode(b"%PDF-1.4\n1 0 obj << /Type /Catalog >>", "scan.pdf")
 
 
 def test_binary_and_empty_files_are_refused(tmp_path):

@@ -74,8 +74,9 @@ def bitext_from_alignments(alignments, segtype: str = "sentence", one_sided: boo
     alignments = list(alignments)
     if not alignments:
         raise InputError("nothing to write")
-    return Bitext(alignments[0].src.lang, alignments[0].tgt.lang,
-                  units_from_alignments(alignments, one_sided, split_even), segtype)
+    first = alignments[0]
+    return Bitext(first.src.lang, first.tgt.lang, units_from_alignments(alignments, one_sided, split_even),
+                  segtype, extra={"documents": f"{first.src.path} and {first.tgt.path}"})
 
 
 def langs_from_name(path: str | Path) -> tuple[str, str] | None:

@@ -61,7 +61,9 @@ def write_tmx_bitext(bt: Bitext, path: str | Path, src_locale: str | None = None
     src_lang = bcp47(src_locale or bt.src_lang)
     tgt_lang = bcp47(tgt_locale or bt.tgt_lang)
     if src_lang.lower() == tgt_lang.lower():
-        raise InputError(f"source and target are both {src_lang}: a TMX needs two languages")
+        docs = bt.extra.get("documents") or "source and target"
+        raise InputError(f"{docs}: both sides are {src_lang}; a TMX needs two languages "
+                         "(give --src-lang/--tgt-lang if detection was wrong, or write .tsv)")
     created = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     count = 0
     with atomic_open(path, "wb", encoding=None) as fh:

@@ -8,6 +8,8 @@ emptied are dropped). Written with openpyxl's write-only mode (streamed).
 
 from __future__ import annotations
 
+import contextlib
+
 import re
 import zipfile
 from pathlib import Path
@@ -43,21 +45,28 @@ def write_xlsx_bitext(bt: Bitext, path: str | Path) -> int:
         cells.append(c)
     ws.append(cells)
     n = 0
-    for u in bt.units:
-        s, t = xml_safe(u.src), xml_safe(u.tgt)
-        if not s or not t:
-            continue
-        row = []
-        for k, value in enumerate((s, t, None if u.score is None else round(u.score, 3), u.link,
-                                   xml_safe(u.document), None)):
-            c = WriteOnlyCell(ws, value=value)
-            if k < 2:
-                c.alignment = wrap
-            if u.score is not None and u.score < _LOW:
-                c.fill = low
-            row.append(c)
-        ws.append(row)
-        n += 1
+    try:
+        for u in bt.units:
+            s, t = xml_safe(u.src), xml_safe(u.tgt)
+            if not s or not t:
+                continue
+            row = []
+            for k, value in enumerate((s, t, None if u.score is None else round(u.score, 3), u.link,
+                                       xml_safe(u.document), None)):
+                c = WriteOnlyCell(ws, value=value)
+                if k < 2:
+                    c.alignment = wrap
+                if u.score is not None and u.score < _LOW:
+                    c.fill = low
+                row.append(c)
+            ws.append(row)
+            n += 1
+    except BaseException:
+        # a reader failing half-way: close openpyxl's streaming writer before the error goes up,
+        # or it prints its own traceback when it is garbage-collected
+        with contextlib.suppress(Exception):
+            ws.close()
+        raise
     with atomic_open(path, "wb", encoding=None) as fh:
         wb.save(fh)
     return n
