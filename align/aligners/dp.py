@@ -23,21 +23,25 @@ def full_band(n: int, m: int) -> list[tuple[int, int]]:
 
 
 def band_around(path: Sequence[tuple[int, int]], n: int, m: int, width: int) -> list[tuple[int, int]]:
-    """A connected band of +-width cells around a monotone path of (i, j) grid points."""
-    lo = [m + 1] * (n + 1)
-    hi = [0] * (n + 1)
-    for i, j in path:
-        for ii in range(max(0, i - width), min(n, i + width) + 1):
-            lo[ii] = min(lo[ii], max(0, j - width))
-            hi[ii] = max(hi[ii], min(m, j + width) + 1)
+    """A connected band of +-width cells around a monotone path of (i, j) grid points.
+
+    Linear in n (numpy): for each row, the first and last path points within
+    +-width rows give its columns, since j never decreases along the path.
+    """
+    pts = np.array(sorted(set(path)) or [(0, 0)], dtype=np.int64).reshape(-1, 2)
+    pi, pj = pts[:, 0], np.maximum.accumulate(pts[:, 1])  # a monotone path is left as it is
+    rows = np.arange(n + 1)
+    first = np.searchsorted(pi, rows - width, side="left")
+    last = np.searchsorted(pi, rows + width, side="right") - 1
+    near = first <= last
+    first, last = np.clip(first, 0, len(pi) - 1), np.clip(last, 0, len(pi) - 1)
+    lo = np.where(near, np.maximum(0, pj[first] - width), m + 1)
+    hi = np.where(near, np.minimum(m, pj[last] + width) + 1, 0)
     lo[0], hi[n] = 0, m + 1
-    for i in range(n - 1, -1, -1):  # lower edge non-decreasing (only ever widens)
-        lo[i] = min(lo[i], lo[i + 1])
-    for i in range(1, n + 1):  # upper edge non-decreasing
-        hi[i] = max(hi[i], hi[i - 1])
-    for i in range(1, n + 1):  # consecutive rows share a column, so every cell is reachable
-        lo[i] = min(lo[i], hi[i - 1] - 1)
-    return list(zip(lo, hi))
+    lo = np.minimum.accumulate(lo[::-1])[::-1]  # lower edge non-decreasing (only ever widens)
+    hi = np.maximum.accumulate(hi)  # upper edge non-decreasing
+    lo[1:] = np.minimum(lo[1:], hi[:-1] - 1)  # consecutive rows share a column: every cell is reachable
+    return list(zip(lo.tolist(), hi.tolist()))
 
 
 def run_dp(n: int, m: int, bead_types: Sequence[tuple[int, int]], gain: GainFn,
