@@ -230,7 +230,6 @@ def main(argv: list[str] | None = None) -> None:
         print(header, flush=True)
         for n in args.sizes:
             cmd = [sys.executable, "-m", "eval.scale", "--child", str(n), "--vectors", vectors]
-            t0 = time.perf_counter()
             try:
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout,
                                       cwd=Path(__file__).resolve().parent.parent)

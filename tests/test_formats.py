@@ -6,18 +6,15 @@ of every format is a one-line InputError (exit code 1 from ``align convert``).
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import zipfile
 
 import pytest
 from lxml import etree
 
 from align.documents import Alignment, Document, Link, Sentence
 from align.errors import InputError
-from align.export import Bitext, Unit, bitext_from_alignments, convert, read_bitext, write_bitext, write_pairs
-from align.export.formats import READABLE
+from align.export import Bitext, Unit, convert, read_bitext, write_bitext, write_pairs
 
 from .conftest import ROOT, SV, EN
 
