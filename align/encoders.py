@@ -66,13 +66,16 @@ class SentenceTransformerEncoder:
     """Any sentence-transformers model available locally (a path or a cached hub name)."""
 
     def __init__(self, model: str, device: str = "cpu"):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never fetch anything: the model must be local
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # our CLI reports progress itself
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError:
             raise InputError(
                 "--model needs sentence-transformers: pip install torch==2.13.0 sentence-transformers"
+                " (or pip install -e '.[st]')"
             ) from None
         try:
             self._model = SentenceTransformer(model, device=device)
