@@ -59,11 +59,9 @@ def _as_pair(link) -> LinkPair:
 
 def format_links(links: Iterable) -> str:
     """The link file text (one ``[i, j]:[k]`` line per link, newline-terminated)."""
-    lines = []
-    for link in links:
-        src, tgt = _as_pair(link)
-        lines.append(f"[{', '.join(map(str, src))}]:[{', '.join(map(str, tgt))}]")
-    return "".join(line + "\n" for line in lines)
+    from .export.tabular import format_link
+
+    return "".join(format_link(*_as_pair(link)) + "\n" for link in links)
 
 
 def _count(reference: Sequence[LinkPair], hypothesis: Sequence[LinkPair]) -> tuple[int, int, int]:

@@ -35,7 +35,6 @@ from lxml import etree
 
 from .errors import InputError
 
-SRX_NS = "http://www.lisa.org/srx20"
 _JAVA_SPACE = r" \t\n\x0B\f\r"
 _IN_CLASS = {"s": _JAVA_SPACE, "d": "0-9", "w": "a-zA-Z_0-9", "h": r"\p{H}", "v": r"\p{V}"}
 _OUTSIDE = {"s": f"[{_JAVA_SPACE}]", "S": f"[^{_JAVA_SPACE}]", "d": "[0-9]", "D": "[^0-9]",

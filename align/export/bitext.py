@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -99,12 +98,6 @@ def need_langs(path: str | Path, src_lang: str | None, tgt_lang: str | None, fmt
         return src_lang or found[0], tgt_lang or found[1]
     raise InputError(f"{path}: {fmt} files do not say their languages; give --src-lang and --tgt-lang "
                      "(or name the file like x.sv-en.tsv)")
-
-
-def peek(units: Iterator[Unit]) -> tuple[Unit | None, Iterator[Unit]]:
-    """The first unit and an iterator that still yields it."""
-    first = next(units, None)
-    return first, (chain([first], units) if first is not None else iter(()))
 
 
 def parse_score(value, where: str) -> float | None:
