@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable
 
-from . import langid, values
+from . import langid, names, values
 from .documents import Alignment, Divergence, Document
 
-LOW_SCORE = 0.2  # link confidence under which a pair is reported as drifting apart
+LOW_SCORE = 0.3  # drift score (link confidence, lowered for lengths off the usual ratio) under which a pair drifts
+DRIFT_LENGTH_FREE = 2.0  # robust z of the length ratio within which length says nothing
+DRIFT_LENGTH_WEIGHT = 0.5  # how fast the drift score falls beyond that
 LONG_LINE = 40  # letters: one-sided material longer than this is an error, not a warning
 
 LANGUAGE_NAMES = {
@@ -123,11 +125,26 @@ def other_language(al: Alignment) -> list[Divergence]:
     return out
 
 
+def _merged_unsupported(al: Alignment) -> tuple[set[int], set[int]]:
+    """Sentences the aligner merged into a pair that does not need them (``MergeLink`` of the embedding aligner).
+
+    An inserted sentence, or one whose translation is missing, is often
+    merged into its neighbour's pair instead of being left one-sided; the
+    aligner names those it finds unsupported, and they count as one-sided here.
+    """
+    src = {i for l in al.links for i in getattr(l, "unsupported_src", ())}
+    tgt = {j for l in al.links for j in getattr(l, "unsupported_tgt", ())}
+    return src, tgt
+
+
 def missing_blocks(al: Alignment) -> list[Divergence]:
     """Runs of one-sided sentences, grouped into blocks: present in one version only."""
     lonely_src, lonely_tgt = _one_sided(al)
+    merged_src, merged_tgt = _merged_unsupported(al)
+    lonely_src, lonely_tgt = sorted(set(lonely_src) | merged_src), sorted(set(lonely_tgt) | merged_tgt)
     out = []
     for side, doc, other, lonely in (("src", al.src, al.tgt, lonely_src), ("tgt", al.tgt, al.src, lonely_tgt)):
+        merged = merged_src if side == "src" else merged_tgt
         skip = set(_duplicates_of(doc)) | {i for i, s in enumerate(doc.sentences) if s.lang}
         kind = "missing-in-target" if side == "src" else "missing-in-source"
         blocks: list[list[int]] = []
@@ -148,7 +165,9 @@ def missing_blocks(al: Alignment) -> list[Divergence]:
             out.append(_div(al, kind, severity,
                             f"{what} of the {lang_name(doc.lang)} version ({ptxt}, line "
                             f"{doc.line_of(doc.sentences[block[0]].start)}) {verb} no counterpart in the "
-                            f"{lang_name(other.lang)} version: \"{_clip(text, 120)}\".",
+                            f"{lang_name(other.lang)} version"
+                            f"{' (aligned with a neighbour that reads as well without it)' if merged & set(block) else ''}"
+                            f": \"{_clip(text, 120)}\".",
                             **{side: tuple(block)}))
     return out
 
@@ -220,16 +239,100 @@ def untranslated(al: Alignment) -> list[Divergence]:
     return out
 
 
+def _length_z(al: Alignment) -> dict[int, float]:
+    """Link index -> how much longer its source is than this document pair's usual ratio, in robust spreads."""
+    import math
+    import statistics
+
+    def log_ratio(s: str, t: str) -> float:
+        return math.log((len(s) + 10) / (len(t) + 10))
+
+    rows = [(k, link, (_joined(al.src, link.src), _joined(al.tgt, link.tgt)))
+            for k, link in enumerate(al.links) if link.src and link.tgt]
+    ratios = [log_ratio(s, t) for _, link, (s, t) in rows if len(link.src) == len(link.tgt) == 1]
+    if len(ratios) < 5:
+        return {}
+    med = statistics.median(ratios)
+    spread = max(0.1, 1.4826 * statistics.median(abs(r - med) for r in ratios))
+    return {k: (log_ratio(s, t) - med) / spread for k, _, (s, t) in rows}
+
+
+def drift_score(score: float, z: float) -> float:
+    """Link confidence, lowered when one side is far longer than this pair's sentences usually are.
+
+    A target cut by a clause still looks like a translation to the encoder
+    (the link score barely drops); its length gives it away.
+    """
+    import math
+
+    return score * math.exp(-DRIFT_LENGTH_WEIGHT * max(0.0, abs(z) - DRIFT_LENGTH_FREE))
+
+
 def low_similarity(al: Alignment) -> list[Divergence]:
-    """Pairs the aligner kept but whose meanings seem to drift apart."""
+    """Pairs the aligner kept but whose meanings seem to drift apart, and which side says more."""
     out = []
-    for link, s, t in al.pairs():
-        if link.score < LOW_SCORE:
-            longer = "source" if len(s) > 1.3 * len(t) * _ratio(al) else "target" if len(t) * _ratio(al) > 1.3 * len(s) else ""
-            extra = f" The {longer} is noticeably longer and may carry extra content." if longer else ""
-            out.append(_div(al, "low-similarity", "warning",
-                            f"These sentences are paired by position but their meanings look different "
-                            f"(confidence {link.score:.2f}).{extra}", link.src, link.tgt, score=link.score))
+    zs = _length_z(al)
+    by_length = {(d.src, d.tgt) for d in length_ratio(al)}  # already reported as far too long: once is enough
+    for k, link in enumerate(al.links):
+        if not (link.src and link.tgt):
+            continue
+        z = zs.get(k, 0.0)
+        drift = drift_score(link.score, z)
+        if drift >= LOW_SCORE or (link.score >= LOW_SCORE and (link.src, link.tgt) in by_length):
+            continue
+        extra = "source" if z > DRIFT_LENGTH_FREE else "target" if z < -DRIFT_LENGTH_FREE else ""
+        if extra:
+            other = "target" if extra == "source" else "source"
+            why = (f" The {extra} is longer than this document's sentences usually are: it probably says "
+                   f"something the {other} leaves out.")
+        else:
+            why = " Neither side is longer than usual: they may say different things."
+        out.append(_div(al, "low-similarity", "warning",
+                        f"These sentences are paired by position but their meanings look different "
+                        f"(confidence {link.score:.2f}).{why}", link.src, link.tgt, score=link.score,
+                        drift=round(drift, 4), extra=extra))
+    return out
+
+
+def names_mismatch(al: Alignment) -> list[Divergence]:
+    """Names and acronyms written on one side of a pair with nothing like them on the other."""
+    pairs = al.pairs()
+    if not pairs:
+        return []
+    s_texts, t_texts = [x.text for x in al.src.sentences], [x.text for x in al.tgt.sentences]
+    s_low, t_low = names.lowercase_vocabulary(s_texts), names.lowercase_vocabulary(t_texts)
+    s_units = [names.units(x, al.src.lang, s_low) for x in s_texts]  # sentence by sentence, once
+    t_units = [names.units(x, al.tgt.lang, t_low) for x in t_texts]
+    s_words = {k for x in s_texts for k in names.word_keys(x, al.src.lang)}
+    t_words = {k for x in t_texts for k in names.word_keys(x, al.tgt.lang)}
+    s_doc = {k for us in s_units for u in us for k in u.keys}
+    t_doc = {k for us in t_units for u in us for k in u.keys}
+    # across scripts a name is spelt differently in the other document: look for it loosely there
+    cross = names.script(s_texts) != names.script(t_texts)
+    s_spelt, t_spelt = (s_doc, t_doc) if cross else (set(), set())
+    comps = [names.compare(s, t, al.src.lang, al.tgt.lang, s_low, t_low, s_doc, t_doc,
+                           [u for i in link.src for u in s_units[i]], [u for j in link.tgt for u in t_units[j]])
+             for link, s, t in pairs]
+    # names the translation keeps verbatim in most pairs that have them
+    kept_s = names.verbatim([c.src_rendered for c in comps], [c.src_missing for c in comps])
+    kept_t = names.verbatim([c.tgt_rendered for c in comps], [c.tgt_missing for c in comps])
+    out = []
+    for (link, s, t), c in zip(pairs, comps):
+        s_acr = sum(u.acronym for u in c.src_missing + c.src_rendered)
+        t_acr = sum(u.acronym for u in c.tgt_missing + c.tgt_rendered)
+        only_s = names.unexplained(c.src_missing, c.tgt_missing, t_acr, kept_s, t_words, t_spelt)
+        only_t = names.unexplained(c.tgt_missing, c.src_missing, s_acr, kept_t, s_words, s_spelt)
+        if not only_s and not only_t:
+            continue
+        parts = []
+        for found, doc, other in ((only_s, al.src, al.tgt), (only_t, al.tgt, al.src)):
+            if found:
+                listed = ", ".join(f"\"{u.text}\"" for u in found)
+                parts.append(f"{listed} {'is' if len(found) == 1 else 'are'} in the {lang_name(doc.lang)} "
+                             f"sentence but not in the {lang_name(other.lang)} one")
+        out.append(_div(al, "name-mismatch", "warning",
+                        f"A name or acronym is missing on one side: {'; '.join(parts)}.", link.src, link.tgt,
+                        source_names=[u.text for u in only_s], target_names=[u.text for u in only_t]))
     return out
 
 
@@ -259,12 +362,6 @@ def length_ratio(al: Alignment) -> list[Divergence]:
                             f"the {shorter} may leave part of it out, or the {longer} adds something.",
                             link.src, link.tgt, longer=longer))
     return out
-
-
-def _ratio(al: Alignment) -> float:
-    s = sum(len(x.text) for x in al.src.sentences) or 1
-    t = sum(len(x.text) for x in al.tgt.sentences) or 1
-    return s / t
 
 
 def _in_order(keys: list[int]) -> set[int]:
@@ -315,7 +412,7 @@ def mixed_script(al: Alignment) -> list[Divergence]:
 
 CHECKS: list[Callable[[Alignment], list[Divergence]]] = [
     missing_blocks, duplicates, other_language, values_mismatch, damaged_text, untranslated,
-    low_similarity, length_ratio, reordering, mixed_script,
+    low_similarity, length_ratio, reordering, mixed_script, names_mismatch,
 ]
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}

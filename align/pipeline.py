@@ -11,8 +11,9 @@ from pathlib import Path
 
 from . import langid
 from .checks import check_alignment
-from .documents import Alignment, Divergence, Document, read_text
+from .documents import Alignment, Divergence, Document
 from .errors import InputError
+from .readers import read_text
 from .segment import SENTENCES, Segmentation, paragraph_spans, segment
 
 
@@ -72,7 +73,8 @@ def resegment(doc: Document, seg: Segmentation,
 
 def load(path: str | Path, lang: str | None = None, split: bool = True,
          codes: tuple[str, ...] = tuple(langid.DEFAULT_LANGUAGES), seg: Segmentation = SENTENCES) -> list[Document]:
-    """Read a file and return its language parts as segmented Documents."""
+    """Read a file (plain text, HTML, .docx or PDF: see ``readers``) and return its language parts as segmented
+    Documents."""
     return documents_from_text(read_text(path), str(path), lang, split, codes, seg)
 
 

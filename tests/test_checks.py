@@ -83,3 +83,22 @@ def test_identical_name_lines_are_not_untranslated():
     tgt = _doc("fr", ["Hans Sigrist, Oberbalm", "Der Text bleibt hier ganz gleich stehen."])
     divs = check_alignment(Alignment(src, tgt, [Link((0,), (0,), 0.9), Link((1,), (1,), 0.9)]))
     assert [(d.kind, d.src) for d in divs] == [("untranslated", (1,))]
+
+
+def test_drifting_pair_says_which_side_carries_the_extra():
+    base = [("Der Weg führt über den Grat zum Gipfel.", "Le chemin mène au sommet par l'arête."),
+            ("Wir gehen früh los.", "Nous partons tôt."),
+            ("Das Wetter ist gut und der Himmel ist klar.", "Le temps est beau et le ciel est clair."),
+            ("Die Hütte ist voll.", "La cabane est pleine."),
+            ("Oben weht ein kalter Wind.", "En haut souffle un vent froid."),
+            ("Nach dem Abstieg trinken wir Tee in der Hütte.", "Après la descente."),  # too short for length-ratio
+            ("Der Hüttenwart kocht eine Suppe.", "Il pleut depuis trois jours sur la vallée.")]
+    src = _doc("de", [a for a, _ in base])
+    tgt = _doc("fr", [b for _, b in base])
+    scores = [0.95, 0.95, 0.95, 0.95, 0.95, 0.6, 0.1]
+    divs = check_alignment(Alignment(src, tgt, [Link((i,), (i,), sc) for i, sc in enumerate(scores)]))
+    low = [(d.src, d.details["extra"]) for d in divs if d.kind == "low-similarity"]
+    # the cut target: confident link, but the source is far longer than usual; the swapped one: just different
+    assert low == [((5,), "source"), ((6,), "")]
+    msg = next(d.message for d in divs if d.src == (5,) and d.kind == "low-similarity")
+    assert "source is longer" in msg and "target leaves out" in msg

@@ -39,3 +39,48 @@ def test_hidden_files_and_other_extensions_are_ignored(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.txt").write_text("Hello there.")
     assert [p.name for p in discover(tmp_path)] == ["a.txt"]
+
+
+def test_cheap_candidates_keep_the_true_partner_and_names_only_help(seed_docs, encoder):
+    from align.corpus import candidate_pairs, sentence_vectors
+
+    docs = list(seed_docs.values())
+    vectors = sentence_vectors(docs, encoder)
+    names = lambda pairs: {(docs[x].name, docs[y].name) for x, y in pairs}  # noqa: E731
+    # one candidate per document is enough for the Swedish text to find its English version ...
+    assert ("000_5712cbd26d8e2ee2.txt", "001_acca24cc4dc759c1.txt") in names(candidate_pairs(docs, vectors, k=1))
+    # ... and with none, only the parts of a bilingual file (and names that differ by a language code) remain
+    assert names(candidate_pairs(docs, vectors, k=0)) == {("002_0c6536e51e6a9bb8.txt#bg",
+                                                           "002_0c6536e51e6a9bb8.txt#en")}
+    renamed = [Document("x/report.sv.txt", "report.sv.txt", "", "sv", sentences=docs[0].sentences),
+               Document("y/report_en.txt", "report_en.txt", "", "en", sentences=docs[1].sentences)]
+    assert candidate_pairs(renamed, sentence_vectors(renamed, encoder), k=0) == [(0, 1)]
+
+
+def test_output_folder_inside_the_input_folder_is_not_read_back(tmp_path):
+    (tmp_path / "a.txt").write_text("Hello there.", encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "report.html").write_text("<p>old output</p>", encoding="utf-8")
+    assert [p.name for p in discover(tmp_path, exclude=tmp_path / "out")] == ["a.txt"]
+
+
+def test_a_memory_in_the_folder_is_re_checked(tmp_path, encoder):
+    from align.batch import BatchOptions
+    from align.corpus import run_corpus
+    from align.documents import Alignment, Link, Sentence
+    from align.export import write_pairs
+    from align.pipeline import make_aligner
+
+    sv = ["Konferensen hålls den 5 maj i Helsingfors.", "Över 200 deltagare väntas.", "Anmälan görs på webben."]
+    en = ["The conference is held on 6 May in Helsinki.", "Over 200 participants are expected.",
+          "Registration is online."]
+    src = Document("m.txt", "m.txt", "", "sv", sentences=[Sentence(t, 0, 0, k) for k, t in enumerate(sv)])
+    tgt = Document("m.txt", "m.txt", "", "en", sentences=[Sentence(t, 0, 0, k) for k, t in enumerate(en)])
+    folder = tmp_path / "in"
+    write_pairs(Alignment(src, tgt, [Link((k,), (k,), 0.9) for k in range(3)]), folder / "memory.tmx", "tmx")
+    result = run_corpus(folder, tmp_path / "out", encoder, make_aligner("embedding", encoder),
+                        options=BatchOptions(jobs=1))
+    assert [(p["languages"], p["links"]) for p in result.summary["pairs"]] == [("sv-en", 3)]
+    (res,) = result.results
+    assert res.alignment.method == "tmx"
+    assert [d.src for d in res.divergences if d.kind == "number-mismatch"] == [(0,)]  # 5 maj / 6 May

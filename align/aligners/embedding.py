@@ -20,8 +20,16 @@ agree and for sentences in a third language. Leaving a sentence unaligned,
 merging and crossing a paragraph break have fixed costs.
 
 The first pass finds the best path with a cheap version of that score (kNN
-baseline, summed vectors) over the whole grid (or a wide corridor for long
-documents); the second works in a narrow band around it.
+baseline, summed vectors) over the whole grid, or, for long documents, in a
+corridor around the path of pooled blocks of sentences (``guide.py``), widened
+where the path runs along its edge; the second works in a narrow band around
+it. Every step is linear in the length of the documents beyond that size.
+
+After the DP, the sentences at the edge of a merge bead that the bead does
+not need (``peel_unsupported``: it reads as well without them, and they do
+not look like a translation of the other side on their own) are named on
+the link (``MergeLink``) for the missing-block check; the bead itself is
+kept, since real merges fire the same test too often to split them.
 
 A link's score is a probability. The posterior of the bead (forward-backward
 over the band, gains divided by a temperature) is the probability that this
@@ -37,6 +45,8 @@ the plain evidence: 0.6); see eval/RESULTS.md.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import re
 import unicodedata
@@ -47,7 +57,16 @@ import numpy as np
 
 from ..documents import Link
 from ._blas import one_blas_thread
-from .dp import band_around, bead_posteriors, full_band, run_dp
+from .dp import (
+    Band,
+    band_around,
+    bead_posteriors,
+    full_band,
+    path_points,
+    refine,
+    run_dp,
+)
+from .guide import band_knn, guide_points
 
 BEADS = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (1, 4), (4, 1)]
 COARSE_BEADS = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1)]
@@ -73,8 +92,9 @@ class EmbeddingParams:
     exact_min_posterior: float = 0.01  # posterior a bead needs for its runs to be embedded
     exact_rounds: int = 2  # rounds of (posteriors, embed the new plausible runs)
     temperature: float = 0.01  # gains are divided by this for the posteriors (link scores)
-    full_limit: int = 4_000_000  # n*m above which the first pass is banded
-    corridor: int = 1000  # half-width of that first-pass corridor
+    full_limit: int = 4_000_000  # n*m above which the first pass is banded (guided by pooled blocks, guide.py)
+    guide_factor: int = 8  # sentences per block of the guide, and half-width of the first pass's corridor
+    knn_window: int = 128  # long documents: how far (in sentences) the kNN baseline looks from the guide path
     width: int = 8  # half-width of the second-pass band around the first path
     # ``_State.link``: confidence of a bead judged on its own, a logistic curve of its evidence fitted on
     # Text+Berg (gold 1-1 pairs against pairs shifted by one or two sentences, weighted equally)
@@ -84,6 +104,13 @@ class EmbeddingParams:
     # alignment is sure of but whose sentences do not look like translations still scores low;
     # "posterior" alone (best at telling exactly right links, see eval/RESULTS.md); "evidence" alone
     score_mode: str = "min"
+    # after the DP, sentences at the edge of a merge bead that the bead does not need (``peel_unsupported``):
+    # "report" keeps the bead and names them on it (``MergeLink``, for the missing-block check), "split" makes
+    # them one-sided links (costs 0.02 strict F1 on Text+Berg, whose gold has real merges), "off"
+    peel: str = "report"
+    peel_gain: float = 0.005  # the bead's evidence must gain less than this from the sentence
+    peel_alone: float = -0.03  # and the sentence alone against the other side must score below this
+    peel_cos: float = 0.82  # and its cosine with the other side must be below this
     beads: list = field(default_factory=lambda: list(BEADS))
     coarse_beads: list = field(default_factory=lambda: list(COARSE_BEADS))  # first pass: finds the band only
 
@@ -98,8 +125,10 @@ def _runs(vecs: np.ndarray, a: int) -> np.ndarray:
     out = np.zeros((n + 1, d), dtype=np.float32)
     if a == 0 or a > n:
         return out
-    c = np.vstack([np.zeros((1, d), dtype=np.float32), np.cumsum(vecs, axis=0, dtype=np.float32)])
-    out[a:] = _normalise(c[a:] - c[:-a])
+    acc = vecs[:n - a + 1].astype(np.float32)  # a shifted sums, not a running total: exact at any length
+    for k in range(1, a):
+        acc += vecs[k:n - a + 1 + k]
+    out[a:] = _normalise(acc)
     return out
 
 
@@ -130,10 +159,22 @@ _WORD = re.compile(r"\w+")
 LEXICAL_DIM = 128
 
 
+class _CombiningMarks(dict):
+    """``str.translate`` table that drops combining marks (accents after NFKD), filled as characters are met."""
+
+    def __missing__(self, cp: int):
+        self[cp] = None if unicodedata.combining(chr(cp)) else cp
+        return self[cp]
+
+
+_STRIP_MARKS = _CombiningMarks()
+
+
 def _anchor_tokens(text: str) -> set[str]:
     """Word forms that may be shared by a translation: words of 4+ letters and anything with a digit."""
     t = unicodedata.normalize("NFKD", text.lower())
-    t = "".join(c for c in t if not unicodedata.combining(c))
+    if not t.isascii():
+        t = t.translate(_STRIP_MARKS)
     return {w.lstrip("0") or "0" if w.isdigit() else w
             for w in _WORD.findall(t) if len(w) >= 4 or any(c.isdigit() for c in w)}
 
@@ -176,32 +217,6 @@ def end_class(text: str) -> int:
     return ".?!:;".find(t[-1]) + 1 if t else 0
 
 
-def _band_knn(X: np.ndarray, Y: np.ndarray, band: list[tuple[int, int]], k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean of the k best similarities of each sentence, looking only inside the band."""
-    n, m = len(X), len(Y)
-    kx = np.zeros(n)
-    col_top = np.full((min(k, max(n, 1)), m), -1.0, dtype=np.float32)
-    for start in range(0, n, 256):
-        rows = range(start, min(n, start + 256))
-        lo = min(band[i + 1][0] for i in rows)
-        hi = max(band[i + 1][1] for i in rows)
-        lo, hi = max(0, lo - 1), min(m, hi)
-        sims = X[start:start + len(rows)] @ Y[lo:hi].T
-        kk = min(k, sims.shape[1])
-        if kk:
-            part = np.partition(sims, -kk, axis=1)[:, -kk:]
-            kx[start:start + len(rows)] = part.mean(axis=1)
-        kc = min(col_top.shape[0], sims.shape[0])
-        if kc:
-            top = np.partition(sims, -kc, axis=0)[-kc:, :]
-            merged = np.vstack([col_top[:, lo:hi], top])
-            col_top[:, lo:hi] = np.partition(merged, -col_top.shape[0], axis=0)[-col_top.shape[0]:, :]
-    ky = np.where(col_top > -1.0, col_top, np.nan)
-    with np.errstate(invalid="ignore"):
-        ky = np.nan_to_num(np.nanmean(ky, axis=0), nan=0.0) if m else np.zeros(0)
-    return kx, ky
-
-
 class EmbeddingAligner:
     """Aligns two sentence lists with an encoder (see the module docstring)."""
 
@@ -228,37 +243,61 @@ class EmbeddingAligner:
         vecs = self.encoder.encode(list(src) + list(tgt))
         X, Y = vecs[:n], vecs[n:]
         if n * m <= p.full_limit:
-            band1 = full_band(n, m)
-        else:
-            diag = [(i, round(i * m / n)) for i in range(n + 1)]
-            band1 = band_around(diag, n, m, max(p.corridor, abs(n - m) + p.width))
-        kx, ky = _band_knn(X, Y, band1, p.knn)
+            band1 = knn_band = full_band(n, m)
+        else:  # a long pair: look only near the path of pooled blocks (linear in n, see guide.py)
+            ls = np.array([len(s) for s in src], dtype=float)
+            lt = np.array([len(t) for t in tgt], dtype=float)
+            guide = guide_points(X, Y, ls, lt, p.full_limit, p.guide_factor)
+            band1 = band_around(guide, n, m, p.guide_factor + 4)
+            knn_band = band_around(guide, n, m, p.knn_window)
+        kx, ky = band_knn(X, Y, knn_band, p.knn)
         state = _State(p, src, tgt, X, Y, kx, ky, src_paras, tgt_paras,
                        src_foreign or [False] * n, tgt_foreign or [False] * m)
-        state.band1 = band1
-        beads = run_dp(n, m, p.coarse_beads, state.coarse_gain, band1)
-        path = [(i, j) for i0, i1, j0, j1 in beads for i, j in ((i0, j0), (i1, j1))]
-        band = band_around(path, n, m, p.width)
+        beads, band1 = refine(band1, lambda b: run_dp(b, p.coarse_beads, state.coarse_gain(b)),
+                              width=2 * p.guide_factor)
+        band = band_around(path_points(beads), n, m, p.width)
         temperature = max(p.temperature, 1e-6)
+        gain = _Table(state, band)
         if p.exact_overlaps:
             for _ in range(p.exact_rounds):
-                post = bead_posteriors(n, m, p.beads, state.table_gain(band), band, temperature)
-                if not state.embed_runs(self.encoder, *state.plausible_runs(post, band)):
+                post = bead_posteriors(band, p.beads, gain, temperature)
+                new = state.embed_runs(self.encoder, *state.plausible_runs(post, band))
+                if not (new[0] or new[1]):
                     break
-        gain = state.table_gain(band)
-        beads = run_dp(n, m, p.beads, gain, band)
-        post = bead_posteriors(n, m, p.beads, gain, band, temperature)
+                gain.update(*new)
+        beads = run_dp(band, p.beads, gain)
+        post = bead_posteriors(band, p.beads, gain, temperature)
+        kind = {ab: t for t, ab in enumerate(p.beads)}
+        pieces = peel_unsupported(beads, state, self.encoder) if p.peel in ("report", "split") else None
+        unsupported: dict[tuple, tuple[set, set]] = {}
+        if p.peel == "report":  # keep the DP's beads; name the unsupported sentences on them
+            for (i0, i1, j0, j1), parent in pieces:
+                if parent != (i0, i1, j0, j1) and not (i1 > i0 and j1 > j0):
+                    side = unsupported.setdefault(parent, (set(), set()))
+                    side[0 if i1 > i0 else 1].update(range(i0, i1) if i1 > i0 else range(j0, j1))
+            pieces = None
+        if pieces is None:
+            pieces = [(b, b) for b in beads]
+        own = state.confidences([piece for piece, _ in pieces])
         links = []
-        for i0, i1, j0, j1 in beads:
-            link = state.link(i0, i1, j0, j1)
-            if link.src and link.tgt:
-                prob = float(post[(i1 - i0, j1 - j0)][i1][j1 - band[i1][0]])
+        for k, (piece, parent) in enumerate(pieces):
+            i0, i1, j0, j1 = piece
+            pi0, pi1, pj0, pj1 = parent
+            src, tgt = tuple(range(i0, i1)), tuple(range(j0, j1))
+            if src and tgt:  # the posterior of the bead the DP chose (of which this may be a part)
+                prob = float(post[kind[(pi1 - pi0, pj1 - pj0)], band.flat(pi1, pj1)])
                 if p.score_mode == "min":
-                    prob = min(prob, link.score)
+                    prob = min(prob, own[k])
                 elif p.score_mode == "evidence":
-                    prob = link.score
-                link = Link(link.src, link.tgt, round(min(1.0, max(0.0, prob)), 4))
-            links.append(link)
+                    prob = own[k]
+                score = round(min(1.0, max(0.0, prob)), 4)
+                if piece in unsupported:
+                    us, ut = unsupported[piece]
+                    links.append(MergeLink(src, tgt, score, tuple(sorted(us)), tuple(sorted(ut))))
+                else:
+                    links.append(Link(src, tgt, score))
+            else:
+                links.append(Link(src, tgt, 0.0))
         return rescue_reordered(links, state)
 
 
@@ -293,39 +332,47 @@ class _State:
         self.sp = np.array(src_paras)
         self.tp = np.array(tgt_paras)
         self.exact: set[tuple[str, int, int]] = set()
-        self.band1: list[tuple[int, int]] = []
-        self._block = None
 
     # -- the evidence of a bead -------------------------------------------------------------
 
-    def evidence(self, a: int, b: int, rows, cols, coarse: bool = False, neighbours: bool = True) -> np.ndarray:
+    def evidence(self, a: int, b: int, rows, cols, coarse: bool = False, neighbours: bool = True,
+                 cells=None) -> np.ndarray:
         """How strongly beads of a source and b target sentences look like translations.
 
-        Computed for a block of the grid: the beads ending at (i, j) for every
-        i in ``rows`` and j in ``cols`` (1-D index arrays, usually ranges),
-        as a len(rows) x len(cols) array, with matrix products. The coarse
-        version, for the first pass, leaves out the neighbour baseline and the
-        shared words; ``neighbours=False`` only the former, for a bead judged
-        on its own, away from the monotone path (the sentences around it then
-        say nothing about it).
+        For the beads ending at (i, j), i from ``rows`` and j from ``cols``
+        (1-D index arrays): by default every combination, a len(rows) x
+        len(cols) block computed with matrix products; ``cells=(ri, cj)``
+        only the cells (rows[ri[k]], cols[cj[k]]) of that block (1-D, for a
+        band inside it); ``cells="pairs"`` the beads (rows[k], cols[k]). The
+        coarse version, for the first pass, leaves out the neighbour baseline
+        and the shared words; ``neighbours=False`` only the former, for a bead
+        judged on its own, away from the monotone path (the sentences around
+        it then say nothing about it).
         """
         p = self.p
-        I = np.asarray(rows)[:, None]
-        J = np.asarray(cols)[None, :]
-        x, y = self.XA[a][I[:, 0]], self.YB[b][J[0]]
-        cos = x @ y.T
+        rows, cols = np.asarray(rows), np.asarray(cols)
+        x, y = self.XA[a][rows], self.YB[b][cols]
+        pairs = isinstance(cells, str)
+        if pairs:
+            ri = cj = np.arange(len(rows))
+            cos = np.einsum("ij,ij->i", x, y)
+        else:
+            ri, cj = cells if cells is not None else (np.arange(len(rows))[:, None], np.arange(len(cols))[None, :])
+            cos = (x @ y.T)[ri, cj]
+        I, J = rows[ri], cols[cj]
         base = 0.5 * (self.KX[a][I] + self.KY[b][J])
         if not coarse and neighbours and p.neighbours:
-            base = p.neighbours * self._neighbour_sims(a, b, I, J, x, y, base) + (1 - p.neighbours) * base
+            sims = self._neighbour_sims(a, b, I, J, x, y, ri, cj, pairs, base)
+            base = p.neighbours * sims + (1 - p.neighbours) * base
         g = cos - base
         if p.length:
             ls, lt = self.LS[a][I], self.LT[b][J]
             agree = np.log2(1 + np.minimum(ls, lt) / np.maximum(np.maximum(ls, lt), 1))
             g = np.where(g > 0, g * agree, g * (2 - agree))  # disagreement never helps a bead
         if not coarse and self.lexical:
-            A, B = self.VS[a][I[:, 0]], self.VT[b][J[0]]
-            shared = np.minimum(A[:, None, :], B[None, :, :]).sum(axis=-1)
-            total = A.sum(axis=-1)[:, None] + B.sum(axis=-1)[None, :]
+            A, B = self.VS[a][rows], self.VT[b][cols]
+            shared = np.minimum(A[ri], B[cj]).sum(axis=-1)
+            total = A.sum(axis=-1)[ri] + B.sum(axis=-1)[cj]
             dice = np.divide(2 * shared, total, out=np.full(total.shape, 0.5), where=total > 0)
             g = g + p.lexical * (dice - 0.5)
         if p.punctuation:
@@ -334,27 +381,36 @@ class _State:
             g = g - p.foreign * np.maximum(self.FS[a][I], self.FT[b][J])
         return g
 
-    def _neighbour_sims(self, a, b, I, J, x, y, fallback):
+    def _neighbour_sims(self, a, b, I, J, x, y, ri, cj, pairs, fallback):
         """Mean similarity of each side to the sentences right before and after the other side.
 
         For the bead ending at (i, j): the source side against target
         sentences j-b-1 and j, the target side against source sentences i-a-1
-        and i (those that exist).
+        and i (those that exist). ``x``, ``y``: the side vectors of the rows
+        and columns, indexed by ``ri``, ``cj``.
         """
         n, m = self.n, self.m
-        i_lo, i_hi = max(0, int(I.min()) - a - 1), min(n, int(I.max()) + 1)
-        j_lo, j_hi = max(0, int(J.min()) - b - 1), min(m, int(J.max()) + 1)
-        sx = x @ self.Y[j_lo:j_hi].T  # source side of each row against the nearby target sentences
-        sy = y @ self.X[i_lo:i_hi].T  # target side of each column against the nearby source sentences
         sims = np.zeros(np.broadcast_shapes(I.shape, J.shape))
         count = np.zeros(sims.shape)
+        if pairs:
+            def side(v, other, idx, limit):
+                return np.einsum("ij,ij->i", v, other[np.clip(idx, 0, limit - 1)])
+            sx = lambda idx: side(x, self.Y, idx, m)
+            sy = lambda idx: side(y, self.X, idx, n)
+        else:
+            i_lo, i_hi = max(0, int(I.min()) - a - 1), min(n, int(I.max()) + 1)
+            j_lo, j_hi = max(0, int(J.min()) - b - 1), min(m, int(J.max()) + 1)
+            SX = x @ self.Y[j_lo:j_hi].T  # source side of each row against the nearby target sentences
+            SY = y @ self.X[i_lo:i_hi].T  # target side of each column against the nearby source sentences
+            sx = lambda idx: SX[ri, np.clip(idx - j_lo, 0, max(0, j_hi - j_lo - 1))]
+            sy = lambda idx: SY[cj, np.clip(idx - i_lo, 0, max(0, i_hi - i_lo - 1))]
         for idx, ok in ((J - b - 1, J - b - 1 >= 0), (J, J < m)):
             if ok.any():
-                sims = sims + np.where(ok, sx[:, np.clip(idx[0] - j_lo, 0, max(0, j_hi - j_lo - 1))], 0.0)
+                sims = sims + np.where(ok, sx(idx), 0.0)
                 count = count + ok
         for idx, ok in ((I - a - 1, I - a - 1 >= 0), (I, I < n)):
             if ok.any():
-                sims = sims + np.where(ok, sy[:, np.clip(idx[:, 0] - i_lo, 0, max(0, i_hi - i_lo - 1))].T, 0.0)
+                sims = sims + np.where(ok, sy(idx), 0.0)
                 count = count + ok
         return np.where(count > 0, sims / np.maximum(count, 1), fallback)
 
@@ -375,93 +431,58 @@ class _State:
 
     # -- gains for the DP -------------------------------------------------------------------
 
-    def coarse_gain(self, a: int, b: int, i: int, j0: int, j1: int) -> np.ndarray:
-        """First-pass gain of the beads ending at (i, j) for j in j0..j1-1.
+    def coarse_gain(self, band: Band):
+        """First-pass gains (``dp.BlockGain``) of the coarse beads in the band, a block of rows at a time."""
+        return self._block_gains(band, self.p.coarse_beads, coarse=True)
 
-        The DP asks row by row; gains are computed for blocks of rows at once
-        (matrix products), over the columns of the first-pass band.
-        """
-        if a == 0 or b == 0:
-            return np.full(j1 - j0, self.p.skip)
-        block = self._block
-        if block is None or not block[0] <= i < block[1]:
-            block = self._block = self._coarse_block(i)
-        start, _, c0, tables = block
-        return tables[(a, b)][i - start, j0 - c0:j1 - c0]
-
-    def _coarse_block(self, i0: int):
-        band = self.band1
-        i1 = min(self.n + 1, i0 + max(1, 2_000_000 // (len(self.p.coarse_beads) * (self.m + 1))))
-        c0 = min(lo for lo, _ in band[i0:i1])
-        c1 = max(hi for _, hi in band[i0:i1])
-        I = np.arange(i0, i1)
-        J = np.arange(c0, c1)
-        tables = {}
-        for a, b in self.p.coarse_beads:
-            if a and b:  # (rows and columns below the bead size are never asked for)
-                tables[(a, b)] = (self.evidence(a, b, I, J, coarse=True)
-                                  - self.structural(a, b, I[:, None], J[None, :]))
-        return i0, i1, c0, tables
-
-    def table_gain(self, band: list[tuple[int, int]]):
-        """Second-pass gains of every bead in the (narrow) band, computed at once; returns a gain function."""
-        p = self.p
-        widths = [hi - lo for lo, hi in band]
-        offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int)
-        tables = {(a, b): np.full(offsets[-1], -1e9) for a, b in p.beads if a and b}
-        step = 64
-        for r0 in range(0, self.n + 1, step):
-            r1 = min(self.n + 1, r0 + step)
-            c0 = min(lo for lo, _ in band[r0:r1])
-            c1 = max(hi for _, hi in band[r0:r1])
-            for (a, b), flat in tables.items():
-                ra, ca = max(r0, a), max(c0, b)  # rows and columns below the bead size are never asked for
-                if ra >= r1 or ca >= c1:
-                    continue
-                rows, cols = np.arange(ra, r1), np.arange(ca, c1)
-                block = self.evidence(a, b, rows, cols) - self.structural(a, b, rows[:, None], cols[None, :])
-                for i in range(ra, r1):
-                    lo, hi = max(band[i][0], ca), band[i][1]
-                    if lo < hi:
-                        flat[offsets[i] + lo - band[i][0]:offsets[i] + hi - band[i][0]] = block[i - ra, lo - ca:hi - ca]
-
-        def gain(a: int, b: int, i: int, j0: int, j1: int) -> np.ndarray:
-            if a == 0 or b == 0:
-                return np.full(j1 - j0, p.skip)
-            base = offsets[i] - band[i][0]
-            return tables[(a, b)][base + j0:base + j1]
-
-        return gain
+    def _block_gains(self, band: Band, types, coarse: bool):
+        """Gains (``dp.BlockGain``) of the bead types in the band; ``only``: compute just those types."""
+        def block(r0: int, r1: int, only=None) -> np.ndarray:
+            rows, cols = band.cells(r0, r1)
+            out = np.full((len(types), len(rows)), self.p.skip)
+            c0, c1 = int(band.lo[r0]), int(band.hi[r1 - 1])
+            I, J = np.arange(r0, r1), np.arange(c0, c1)
+            for t, (a, b) in enumerate(types):
+                if a and b and (only is None or t in only):  # (gains of beads that cannot end at a cell are never used; -1e9 for clarity)
+                    g = self.evidence(a, b, I, J, coarse=coarse, cells=(rows - r0, cols - c0))
+                    out[t] = np.where((rows < a) | (cols < b), -1e9, g - self.structural(a, b, rows, cols))
+            return out
+        return block
 
     # -- exact embeddings of plausible runs --------------------------------------------------
 
-    def plausible_runs(self, post: dict, band) -> tuple[list, list]:
+    def plausible_runs(self, post: np.ndarray, band: Band) -> tuple[list, list]:
         """Runs of 2..exact_max sentences (in one paragraph) used by a bead with a real posterior."""
         p = self.p
         src_runs, tgt_runs = set(), set()
-        for (a, b), rows in post.items():
-            if not (2 <= a <= p.exact_max or 2 <= b <= p.exact_max):
+        for t, (a, b) in enumerate(p.beads):
+            on_src, on_tgt = 2 <= a <= p.exact_max, 2 <= b <= p.exact_max
+            if not (on_src or on_tgt):
                 continue
-            for i, row in enumerate(rows):
-                hits = np.flatnonzero(row > p.exact_min_posterior)
-                if not len(hits):
-                    continue
-                if 2 <= a <= p.exact_max and self.sp[i - 1] == self.sp[i - a]:
-                    src_runs.add((a, i))
-                if 2 <= b <= p.exact_max:
-                    for j in (band[i][0] + hits).tolist():
-                        if self.tp[j - 1] == self.tp[j - b]:
-                            tgt_runs.add((b, j))
+            hits = np.flatnonzero(post[t] > p.exact_min_posterior)
+            if not len(hits):
+                continue
+            i = band.row_of(hits)
+            if on_src:
+                ends = np.unique(i)
+                ends = ends[(ends >= a)]
+                ends = ends[self.sp[ends - 1] == self.sp[ends - a]]
+                src_runs.update((a, int(x)) for x in ends)
+            if on_tgt:
+                ends = np.unique(band.lo[i] + hits - band.off[i])
+                ends = ends[(ends >= b)]
+                ends = ends[self.tp[ends - 1] == self.tp[ends - b]]
+                tgt_runs.update((b, int(x)) for x in ends)
         return sorted(src_runs), sorted(tgt_runs)
 
-    def embed_runs(self, encoder, src_runs, tgt_runs) -> int:
-        """Embed the joined text of runs (size, end) not embedded yet; returns how many were new."""
+    def embed_runs(self, encoder, src_runs, tgt_runs) -> tuple[list, list]:
+        """Embed the joined text of runs (size, end) not embedded yet; returns those (source, target)."""
         src_runs = [r for r in src_runs if ("s",) + tuple(r) not in self.exact]
         tgt_runs = [r for r in tgt_runs if ("t",) + tuple(r) not in self.exact]
         texts = [" ".join(self.src[i - a:i]) for a, i in src_runs]
         texts += [" ".join(self.tgt[j - b:j]) for b, j in tgt_runs]
         if not texts:
-            return 0
+            return [], []
         vecs = encoder.encode(texts)
         for k, (a, i) in enumerate(src_runs):
             self.XA[a][i] = vecs[k]
@@ -469,7 +490,7 @@ class _State:
         for k, (b, j) in enumerate(tgt_runs):
             self.YB[b][j] = vecs[len(src_runs) + k]
             self.exact.add(("t", b, j))
-        return len(texts)
+        return src_runs, tgt_runs
 
     # -- confidence of any bead --------------------------------------------------------------
 
@@ -482,9 +503,161 @@ class _State:
         src, tgt = tuple(range(i0, i1)), tuple(range(j0, j1))
         if not src or not tgt:
             return Link(src, tgt, 0.0)
-        ev = float(self.evidence(i1 - i0, j1 - j0, [i1], [j1], neighbours=False)[0, 0])
-        z = (ev - self.p.score_center) / self.p.score_scale
-        return Link(src, tgt, round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 4))
+        return Link(src, tgt, float(self.confidences([(i0, i1, j0, j1)])[0]))
+
+    def confidences(self, beads) -> np.ndarray:
+        """``link``'s confidence of many beads (i0, i1, j0, j1) at once, grouped by size (0 if one-sided)."""
+        out = np.zeros(len(beads))
+        groups: dict[tuple[int, int], list[int]] = {}
+        for k, (i0, i1, j0, j1) in enumerate(beads):
+            if i1 > i0 and j1 > j0:
+                groups.setdefault((i1 - i0, j1 - j0), []).append(k)
+        for (a, b), ks in groups.items():
+            ev = self.evidence(a, b, [beads[k][1] for k in ks], [beads[k][3] for k in ks], neighbours=False,
+                               cells="pairs")
+            z = np.clip((ev - self.p.score_center) / self.p.score_scale, -30.0, 30.0)
+            out[ks] = np.round(1.0 / (1.0 + np.exp(-z)), 4)
+        return out
+
+
+class _Table:
+    """The second pass's gains of every bead type in the band (``dp.BlockGain``), kept up to date.
+
+    Embedding the joined text of a run changes only the beads that use it, so
+    after each round of exact embeddings only the blocks of rows where those
+    beads end are computed again.
+    """
+
+    BLOCK = 1 << 13  # cells of a block's bounding rectangle
+
+    def __init__(self, state: _State, band: Band):
+        self.state, self.band = state, band
+        self.types = list(state.p.beads)
+        self.blocks = band.blocks(self.BLOCK)
+        self.fill = state._block_gains(band, self.types, coarse=False)
+        self.table = np.empty((len(self.types), band.size))
+        for r0, r1 in self.blocks:
+            self.table[:, band.off[r0]:band.off[r1]] = self.fill(r0, r1)
+
+    def __call__(self, r0: int, r1: int) -> np.ndarray:
+        return self.table[:, self.band.off[r0]:self.band.off[r1]]
+
+    def update(self, src_runs, tgt_runs) -> None:
+        """Recompute the gains that use the newly embedded runs (size, end)."""
+        band, n = self.band, self.band.n
+        touched_rows = {}
+        for t, (a, b) in enumerate(self.types):
+            if not (a and b):
+                continue
+            touched = np.zeros(n + 2, dtype=np.int64)  # difference array over rows
+            ends = np.array([i for k, i in src_runs if k == a], dtype=np.int64)
+            np.add.at(touched, ends, 1)
+            np.add.at(touched, ends + 1, -1)
+            cols = np.array([j for k, j in tgt_runs if k == b], dtype=np.int64)
+            if len(cols):  # rows whose band holds column j: lo <= j < hi (both edges non-decreasing)
+                np.add.at(touched, np.searchsorted(band.hi, cols, side="right"), 1)
+                np.add.at(touched, np.searchsorted(band.lo, cols, side="right"), -1)
+            rows = np.cumsum(touched)[:n + 1] > 0
+            if rows.any():
+                touched_rows[t] = rows
+        for r0, r1 in self.blocks:
+            only = {t for t, rows in touched_rows.items() if rows[r0:r1].any()}
+            if only:
+                vals = self.fill(r0, r1, only)
+                for t in only:
+                    self.table[t, band.off[r0]:band.off[r1]] = vals[t]
+
+
+@dataclass
+class MergeLink(Link):
+    """A merge bead with sentences at its edge that it does not need (see ``peel_unsupported``).
+
+    The alignment keeps the bead as the DP chose it (most such merges are
+    right: splitting them costs strict F1), but names those sentences, so that
+    the missing-block check (``align.checks.missing_blocks``) can report them
+    as probably without a counterpart.
+    """
+
+    unsupported_src: tuple[int, ...] = ()
+    unsupported_tgt: tuple[int, ...] = ()
+
+
+def _without(bead, side: str, first: bool):
+    """The bead less its first or last sentence on one side, that sentence alone with the other side, and it."""
+    i0, i1, j0, j1 = bead
+    if side == "src":
+        mem = i0 if first else i1 - 1
+        return ((i0 + 1, i1, j0, j1) if first else (i0, i1 - 1, j0, j1)), (mem, mem + 1, j0, j1), mem
+    mem = j0 if first else j1 - 1
+    return ((i0, i1, j0 + 1, j1) if first else (i0, i1, j0, j1 - 1)), (i0, i1, mem, mem + 1), mem
+
+
+def peel_unsupported(beads, state: _State, encoder) -> list[tuple[tuple, tuple]]:
+    """Split off the edge sentences of merge beads that the bead does not need: (piece, DP bead) pairs.
+
+    The DP merges a sentence with no counterpart (an inserted sentence, one
+    whose translation is missing) into the neighbouring bead when that costs
+    less than leaving it alone, and e5's summed vectors barely notice the
+    extra sentence. A sentence is split off, as a one-sided piece, when the
+    bead's evidence without it is about as high (it adds nothing), and on its
+    own it does not look like a translation of the other side.
+    """
+    p = state.p
+    out = []
+    merges = [bd for bd in beads if bd[1] > bd[0] and bd[3] > bd[2] and bd[1] - bd[0] + bd[3] - bd[2] >= 3]
+    runs: tuple[set, set] = (set(), set())  # the runs the first look at every merge needs, embedded at once
+    for bd in merges:
+        for side, first in itertools.product(("src", "tgt"), (True, False)):
+            if (bd[1] - bd[0] if side == "src" else bd[3] - bd[2]) >= 2:
+                for x in _without(bd, side, first)[:2]:
+                    if x[1] - x[0] >= 2:
+                        runs[0].add((x[1] - x[0], x[1]))
+                    if x[3] - x[2] >= 2:
+                        runs[1].add((x[3] - x[2], x[3]))
+    if p.exact_overlaps:  # (without them, as for corpus.py's quick pairing, summed vectors stand in)
+        state.embed_runs(encoder, sorted(runs[0]), sorted(runs[1]))
+    for bead in beads:
+        before, after, cur = [], [], bead
+        while True:
+            i0, i1, j0, j1 = cur
+            a, b = i1 - i0, j1 - j0
+            if not (a and b) or a + b < 3:
+                break
+            best = None
+            for side, size in (("src", a), ("tgt", b)):
+                if size < 2:
+                    continue
+                for first in (True, False):
+                    red, alone, mem = _without(cur, side, first)
+                    if p.exact_overlaps:
+                        state.embed_runs(encoder, [(x[1] - x[0], x[1]) for x in (red, alone) if x[1] - x[0] >= 2],
+                                         [(x[3] - x[2], x[3]) for x in (red, alone) if x[3] - x[2] >= 2])
+                    # cheapest test first: most members of real merges stop at the cosine
+                    cos = float(state.XA[alone[1] - alone[0]][alone[1]] @ state.YB[alone[3] - alone[2]][alone[3]])
+                    if cos >= p.peel_cos:
+                        continue
+                    ev_alone = _evidence(state, alone, False)
+                    if ev_alone >= p.peel_alone:
+                        continue
+                    gain = _evidence(state, cur, True) - _evidence(state, red, True)
+                    if gain < p.peel_gain and (best is None or ev_alone < best[0]):
+                        best = (ev_alone, side, first, red, mem)
+            if best is None:
+                break
+            _, side, first, red, mem = best
+            piece = (mem, mem + 1, red[2], red[2]) if side == "src" else (red[0], red[0], mem, mem + 1)
+            if first:
+                before.append(piece)
+            else:
+                after.insert(0, piece)
+            cur = red
+        out += [(x, bead) for x in before + [cur] + after]
+    return out
+
+
+def _evidence(state: _State, bead, neighbours: bool) -> float:
+    i0, i1, j0, j1 = bead
+    return float(state.evidence(i1 - i0, j1 - j0, [i1], [j1], neighbours=neighbours, cells="pairs")[0])
 
 
 def rescue_reordered(links: list[Link], state: _State) -> list[Link]:
@@ -511,10 +684,12 @@ def rescue_reordered(links: list[Link], state: _State) -> list[Link]:
         for i in l.src:
             pos_tgt_of_src[i] = last_j
     cand = []
-    for i in lonely_src:
-        for j in lonely_tgt:
-            if abs(pos_tgt_of_src[i] - j) > p.rescue_window:
-                continue
+    lonely_tgt.sort()
+    for i in lonely_src:  # only the target sentences within the window: linear in the document's length
+        near = pos_tgt_of_src[i]
+        lo = bisect.bisect_left(lonely_tgt, near - p.rescue_window)
+        hi = bisect.bisect_right(lonely_tgt, near + p.rescue_window)
+        for j in lonely_tgt[lo:hi]:
             g = float(state.evidence(1, 1, [i + 1], [j + 1], neighbours=False)[0, 0])
             cand.append((-g, i, j))
     cand.sort()  # best first; among equals (a duplicated title) the earlier sentence

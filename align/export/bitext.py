@@ -26,6 +26,7 @@ class Unit:
     score: float | None = None
     link: str = ""  # bead type, e.g. "1-2"
     document: str = ""  # where it comes from ("source.txt | target.txt")
+    props: dict[str, str] | None = None  # other ``x-`` properties (e.g. ``x-review``), carried by TMX
 
 
 @dataclass

@@ -29,6 +29,9 @@ from .xlsx import read_xlsx, write_xlsx_bitext
 EXTENSIONS = {".tmx": "tmx", ".tsv": "tsv", ".jsonl": "jsonl", ".links": "links", ".moses": "moses",
               ".xlf": "xliff", ".xliff": "xliff", ".xlsx": "xlsx"}
 FORMATS = ("tmx", "tsv", "jsonl", "links", "moses", "xliff", "xliff2", "xlsx")
+# ``align pair -o X.review.json`` also writes a review file (align.review), for the browser editor
+REVIEW_SUFFIX = ".review.json"
+PAIR_FORMATS = FORMATS + ("review",)
 READABLE = ("tmx", "tsv", "jsonl", "moses", "xliff", "xliff2", "xlsx")
 _READERS = {"tmx": read_tmx_bitext, "tsv": read_tsv, "jsonl": read_jsonl, "moses": read_moses,
             "xliff": read_xliff, "xliff2": read_xliff, "xlsx": read_xlsx}
@@ -44,7 +47,7 @@ def format_of(path: str | Path, fmt: str | None = None, allowed: tuple[str, ...]
         if name not in allowed:
             raise InputError(f"unknown format {fmt!r} (use one of {', '.join(allowed)})")
         return name
-    name = EXTENSIONS.get(Path(path).suffix.lower())
+    name = "review" if str(path).lower().endswith(REVIEW_SUFFIX) else EXTENSIONS.get(Path(path).suffix.lower())
     if name is None or name not in allowed:
         raise InputError(f"{path}: cannot tell the format from the extension; give {option} "
                          f"{'|'.join(allowed)}")

