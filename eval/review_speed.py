@@ -138,15 +138,17 @@ JUMPS = """async (n) => {
   return frames;
 }"""
 
-ACTIONS = """async (n) => {
+ACTIONS = """async ([n, pause]) => {
   const times = {merge: [], undo: []};
   const rows = window.alignReview.state.rows.length;
   for (let k = 0; k < n; k++) {
     const r = Math.floor((k + 1) * rows / (n + 2));
     window.alignReview.focus(r, 'src', 0);
+    await new Promise(r => setTimeout(r, pause));  // a reviewer's next key comes after a pause
     let t0 = performance.now();
     await window.alignReview.act('merge', () => ({row: r, with: 'next'}));
     times.merge.push(performance.now() - t0);
+    await new Promise(r => setTimeout(r, pause));
     t0 = performance.now();
     await window.alignReview.act('undo');
     times.undo.push(performance.now() - t0);
@@ -162,7 +164,7 @@ def _summary(values: list[float]) -> str:
     return f"median {statistics.median(values):.1f} ms, p95 {p95:.1f} ms, worst {values[-1]:.1f} ms"
 
 
-def measure(n_links: int, n_actions: int) -> None:
+def measure(n_links: int, n_actions: int, pause_ms: int = 300) -> None:
     from playwright.sync_api import sync_playwright
 
     t0 = time.perf_counter()
@@ -194,8 +196,8 @@ def measure(n_links: int, n_actions: int) -> None:
             print(f"scroll, our script's part of each frame (virtual list update): {_summary(fling['js'])}")
             jumps = page.evaluate(JUMPS, 100)
             print(f"scroll, 100 jumps to random places, per frame: {_summary(jumps)}")
-            acts = page.evaluate(ACTIONS, n_actions)
-            print(f"actions, key to result on screen (request, save with fsync, render): "
+            acts = page.evaluate(ACTIONS, [n_actions, pause_ms])
+            print(f"actions ({pause_ms} ms apart), key to result on screen (request, save with fsync, render): "
                   f"merge {_summary(acts['times']['merge'])}; "
                   f"undo {_summary(acts['times']['undo'])}; rows back to {acts['rows']:,}, revision {acts['revision']}")
             print(f"actions, the page's own part (apply the change, redraw): {_summary(acts['apply'])}")
@@ -246,10 +248,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--links", type=int, default=20000)
     ap.add_argument("--actions", type=int, default=20)
+    ap.add_argument("--pause-ms", type=int, default=300,
+                    help="pause before each action, as a reviewer's next key press (0: back to back, where an "
+                         "action also waits for the end of the one before: its redraw and the disk's journal)")
     ap.add_argument("--screenshot", type=Path, default=None)
     args = ap.parse_args()
     if args.links > 0:
-        measure(args.links, args.actions)
+        measure(args.links, args.actions, args.pause_ms)
     if args.screenshot:
         screenshot(args.screenshot)
 
