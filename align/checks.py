@@ -126,14 +126,14 @@ def other_language(al: Alignment) -> list[Divergence]:
 
 
 def _merged_unsupported(al: Alignment) -> tuple[set[int], set[int]]:
-    """Sentences the aligner merged into a pair that does not need them (``MergeLink`` of the embedding aligner).
+    """Sentences the aligner merged into a pair that does not need them (``Link.unsupported_src/_tgt``, set by the embedding aligner).
 
     An inserted sentence, or one whose translation is missing, is often
     merged into its neighbour's pair instead of being left one-sided; the
     aligner names those it finds unsupported, and they count as one-sided here.
     """
-    src = {i for l in al.links for i in getattr(l, "unsupported_src", ())}
-    tgt = {j for l in al.links for j in getattr(l, "unsupported_tgt", ())}
+    src = {i for l in al.links for i in l.unsupported_src}
+    tgt = {j for l in al.links for j in l.unsupported_tgt}
     return src, tgt
 
 

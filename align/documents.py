@@ -62,6 +62,10 @@ class Link:
     src: tuple[int, ...]
     tgt: tuple[int, ...]
     score: float = 0.0
+    # sentences at the edge of a merge that the bead reads as well without: the alignment keeps
+    # the bead (most such merges are right), the missing-block check reports them as one-sided
+    unsupported_src: tuple[int, ...] = ()
+    unsupported_tgt: tuple[int, ...] = ()
 
     @property
     def kind(self) -> str:

@@ -207,9 +207,8 @@ def test_guided_first_pass_finds_the_same_alignment_as_the_full_grid():
 
 
 def test_unsupported_members_of_a_merge_are_reported_as_missing():
-    # the aligner keeps a merge but names the sentence it does not need (MergeLink); the check reports it,
+    # the aligner keeps a merge but names the sentence it does not need (Link.unsupported_tgt); the check reports it,
     # joined with the one-sided sentence next to it, while the alignment itself is untouched
-    from align.aligners.embedding import MergeLink
     from align.checks import missing_blocks
     from align.documents import Alignment, Document, Link, Sentence
 
@@ -226,7 +225,7 @@ def test_unsupported_members_of_a_merge_are_reported_as_missing():
     tgt = doc("fr", ["Nous montons tôt le matin vers la cabane.", "Le ciel est clair et froid.",
                      "Une phrase insérée qui ne traduit rien du tout ici.", "Une autre phrase sans aucun rapport.",
                      "En haut, le gardien nous attend avec du thé."])
-    links = [Link((0,), (0,), 0.9), MergeLink((1,), (1, 2), 0.7, (), (2,)), Link((), (3,), 0.0),
+    links = [Link((0,), (0,), 0.9), Link((1,), (1, 2), 0.7, (), (2,)), Link((), (3,), 0.0),
              Link((2,), (4,), 0.9)]
     divs = missing_blocks(Alignment(src, tgt, links))
     assert [(d.kind, d.tgt) for d in divs] == [("missing-in-source", (2, 3))]

@@ -28,7 +28,7 @@ it. Every step is linear in the length of the documents beyond that size.
 After the DP, the sentences at the edge of a merge bead that the bead does
 not need (``peel_unsupported``: it reads as well without them, and they do
 not look like a translation of the other side on their own) are named on
-the link (``MergeLink``) for the missing-block check; the bead itself is
+the link (``Link.unsupported_src/_tgt``) for the missing-block check; the bead itself is
 kept, since real merges fire the same test too often to split them.
 
 A link's score is a probability. The posterior of the bead (forward-backward
@@ -105,7 +105,7 @@ class EmbeddingParams:
     # "posterior" alone (best at telling exactly right links, see eval/RESULTS.md); "evidence" alone
     score_mode: str = "min"
     # after the DP, sentences at the edge of a merge bead that the bead does not need (``peel_unsupported``):
-    # "report" keeps the bead and names them on it (``MergeLink``, for the missing-block check), "split" makes
+    # "report" keeps the bead and names them on it (``Link.unsupported_*``, for the missing-block check), "split" makes
     # them one-sided links (costs 0.02 strict F1 on Text+Berg, whose gold has real merges), "off"
     peel: str = "report"
     peel_gain: float = 0.005  # the bead's evidence must gain less than this from the sentence
@@ -293,7 +293,7 @@ class EmbeddingAligner:
                 score = round(min(1.0, max(0.0, prob)), 4)
                 if piece in unsupported:
                     us, ut = unsupported[piece]
-                    links.append(MergeLink(src, tgt, score, tuple(sorted(us)), tuple(sorted(ut))))
+                    links.append(Link(src, tgt, score, tuple(sorted(us)), tuple(sorted(ut))))
                 else:
                     links.append(Link(src, tgt, score))
             else:
@@ -566,20 +566,6 @@ class _Table:
                 vals = self.fill(r0, r1, only)
                 for t in only:
                     self.table[t, band.off[r0]:band.off[r1]] = vals[t]
-
-
-@dataclass
-class MergeLink(Link):
-    """A merge bead with sentences at its edge that it does not need (see ``peel_unsupported``).
-
-    The alignment keeps the bead as the DP chose it (most such merges are
-    right: splitting them costs strict F1), but names those sentences, so that
-    the missing-block check (``align.checks.missing_blocks``) can report them
-    as probably without a counterpart.
-    """
-
-    unsupported_src: tuple[int, ...] = ()
-    unsupported_tgt: tuple[int, ...] = ()
 
 
 def _without(bead, side: str, first: bool):
