@@ -157,7 +157,7 @@ def gold_alignment(src: Document, tgt: Document, gold) -> Alignment:
 def capture_state():
     """Keep the embedding aligner's internal state of each ``align`` call, to score forced beads.
 
-    ``EmbeddingAligner.align`` ends with ``rescue_reordered(links, state)``;
+    ``EmbeddingAligner.align`` calls ``rescue_reordered(links, state)`` once, near its end;
     wrapping that module-level function hands us ``state``, whose ``link(i0,
     i1, j0, j1)`` is the very confidence the aligner gives a bead.
     """
@@ -177,7 +177,7 @@ def capture_state():
         emb.rescue_reordered = original
     if not box:
         raise SystemExit("eval.divergences: could not capture the aligner's state (EmbeddingAligner.align no "
-                         "longer ends with rescue_reordered(links, state)); update capture_state()")
+                         "longer calls rescue_reordered(links, state)); update capture_state()")
 
 
 def roc_auc(pos_scores, neg_scores) -> float:

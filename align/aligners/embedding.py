@@ -27,9 +27,13 @@ it. Every step is linear in the length of the documents beyond that size.
 
 After the DP, the sentences at the edge of a merge bead that the bead does
 not need (``peel_unsupported``: it reads as well without them, and they do
-not look like a translation of the other side on their own) are named on
-the link (``Link.unsupported_src/_tgt``) for the missing-block check; the bead itself is
-kept, since real merges fire the same test too often to split them.
+not look like a translation of the other side on their own; a single
+sentence or a run of them) are named on the link
+(``Link.unsupported_src/_tgt``) for the missing-block check; the bead itself is
+kept, since real merges fire the same test too often to split them. Such
+sentences that translate each other across the two sides, a few sentences
+apart, are moved text (a caption the layout put elsewhere), not missing
+text, and are not named (``unmark_moved``).
 
 A link's score is a probability. The posterior of the bead (forward-backward
 over the band, gains divided by a temperature) is the probability that this
@@ -46,12 +50,11 @@ the plain evidence: 0.6); see eval/RESULTS.md.
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
 import re
 import unicodedata
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -108,9 +111,16 @@ class EmbeddingParams:
     # "report" keeps the bead and names them on it (``Link.unsupported_*``, for the missing-block check), "split" makes
     # them one-sided links (costs 0.02 strict F1 on Text+Berg, whose gold has real merges), "off"
     peel: str = "report"
-    peel_gain: float = 0.005  # the bead's evidence must gain less than this from the sentence
-    peel_alone: float = -0.03  # and the sentence alone against the other side must score below this
-    peel_cos: float = 0.82  # and its cosine with the other side must be below this
+    # a run of edge sentences (one or more) is unsupported when the bead reads at least as well without it (its
+    # evidence gains less than peel_run_gain from it) and the run alone against the other side scores below
+    # peel_run_alone (no cosine test: e5's cosines grow with the length of the texts) ...
+    peel_run_gain: float = 0.0
+    peel_run_alone: float = -0.01
+    # ... or, for a single sentence, when the bead gains less than peel_gain from it, it scores below peel_alone
+    # alone and its cosine with the other side is below peel_cos (adds little and reads unlike the other side)
+    peel_gain: float = 0.005
+    peel_alone: float = -0.03
+    peel_cos: float = 0.82
     beads: list = field(default_factory=lambda: list(BEADS))
     coarse_beads: list = field(default_factory=lambda: list(COARSE_BEADS))  # first pass: finds the band only
 
@@ -268,6 +278,7 @@ class EmbeddingAligner:
         beads = run_dp(band, p.beads, gain)
         post = bead_posteriors(band, p.beads, gain, temperature)
         kind = {ab: t for t, ab in enumerate(p.beads)}
+        own_dp = dict(zip(beads, state.confidences(beads)))  # before the peel embeds more runs: scores unchanged
         pieces = peel_unsupported(beads, state, self.encoder) if p.peel in ("report", "split") else None
         unsupported: dict[tuple, tuple[set, set]] = {}
         if p.peel == "report":  # keep the DP's beads; name the unsupported sentences on them
@@ -278,18 +289,20 @@ class EmbeddingAligner:
             pieces = None
         if pieces is None:
             pieces = [(b, b) for b in beads]
-        own = state.confidences([piece for piece, _ in pieces])
+        split = [piece for piece, parent in pieces if piece != parent]
+        own_split = dict(zip(split, state.confidences(split))) if split else {}
         links = []
-        for k, (piece, parent) in enumerate(pieces):
+        for piece, parent in pieces:
             i0, i1, j0, j1 = piece
             pi0, pi1, pj0, pj1 = parent
             src, tgt = tuple(range(i0, i1)), tuple(range(j0, j1))
             if src and tgt:  # the posterior of the bead the DP chose (of which this may be a part)
                 prob = float(post[kind[(pi1 - pi0, pj1 - pj0)], band.flat(pi1, pj1)])
+                own = own_split[piece] if piece != parent else own_dp[piece]
                 if p.score_mode == "min":
-                    prob = min(prob, own[k])
+                    prob = min(prob, own)
                 elif p.score_mode == "evidence":
-                    prob = own[k]
+                    prob = own
                 score = round(min(1.0, max(0.0, prob)), 4)
                 if piece in unsupported:
                     us, ut = unsupported[piece]
@@ -298,7 +311,10 @@ class EmbeddingAligner:
                     links.append(Link(src, tgt, score))
             else:
                 links.append(Link(src, tgt, 0.0))
-        return rescue_reordered(links, state)
+        if not unsupported:
+            return rescue_reordered(links, state)
+        place = monotone_places(links)  # before out-of-order pairs are added
+        return unmark_moved(rescue_reordered(links, state), place, state, self.encoder)
 
 
 class _State:
@@ -568,14 +584,34 @@ class _Table:
                     self.table[t, band.off[r0]:band.off[r1]] = vals[t]
 
 
-def _without(bead, side: str, first: bool):
-    """The bead less its first or last sentence on one side, that sentence alone with the other side, and it."""
+def _edge_runs(bead):
+    """Every run of edge sentences a merge bead could do without: (bead less the run, the run with the other side,
+    the run's side, its range, whether it is at the start).
+
+    Runs of 1 to size-1 sentences, at the start or the end of either side
+    that has 2 or more: a block of two or three inserted sentences is taken
+    off as one, not a sentence at a time (the bead less one of them still
+    holds the others, and reads no better).
+    """
     i0, i1, j0, j1 = bead
-    if side == "src":
-        mem = i0 if first else i1 - 1
-        return ((i0 + 1, i1, j0, j1) if first else (i0, i1 - 1, j0, j1)), (mem, mem + 1, j0, j1), mem
-    mem = j0 if first else j1 - 1
-    return ((i0, i1, j0 + 1, j1) if first else (i0, i1, j0, j1 - 1)), (i0, i1, mem, mem + 1), mem
+    out = []
+    for side, lo, hi in (("src", i0, i1), ("tgt", j0, j1)):
+        for first in (True, False):
+            for k in range(1, hi - lo):
+                run = (lo, lo + k) if first else (hi - k, hi)
+                rest = (lo + k, hi) if first else (lo, hi - k)
+                if side == "src":
+                    out.append(((*rest, j0, j1), (*run, j0, j1), side, run, first))
+                else:
+                    out.append(((i0, i1, *rest), (i0, i1, *run), side, run, first))
+    return out
+
+
+def _embed_beads(state: _State, encoder, beads) -> None:
+    """Embed the joined text of both sides of these beads where a side has 2+ sentences (once each)."""
+    if state.p.exact_overlaps:  # (without them, as for corpus.py's quick pairing, summed vectors stand in)
+        state.embed_runs(encoder, sorted({(x[1] - x[0], x[1]) for x in beads if x[1] - x[0] >= 2}),
+                         sorted({(x[3] - x[2], x[3]) for x in beads if x[3] - x[2] >= 2}))
 
 
 def peel_unsupported(beads, state: _State, encoder) -> list[tuple[tuple, tuple]]:
@@ -584,58 +620,50 @@ def peel_unsupported(beads, state: _State, encoder) -> list[tuple[tuple, tuple]]
     The DP merges a sentence with no counterpart (an inserted sentence, one
     whose translation is missing) into the neighbouring bead when that costs
     less than leaving it alone, and e5's summed vectors barely notice the
-    extra sentence. A sentence is split off, as a one-sided piece, when the
-    bead's evidence without it is about as high (it adds nothing), and on its
-    own it does not look like a translation of the other side.
+    extra sentence. A run of edge sentences is split off, as one-sided
+    pieces, when the bead's evidence without it is about as high (it adds
+    nothing), and on its own it does not look like a translation of the other
+    side. Every side of 2+ sentences is embedded as one text for this (the
+    DP's summed vectors of a 4-sentence side against the exact vector of 3
+    would favour the sum); of the runs that qualify, the one whose removal
+    helps the bead most goes first, and the rest of the bead is looked at
+    again. The thresholds are ``EmbeddingParams.peel_*``.
     """
     p = state.p
     out = []
     merges = [bd for bd in beads if bd[1] > bd[0] and bd[3] > bd[2] and bd[1] - bd[0] + bd[3] - bd[2] >= 3]
-    runs: tuple[set, set] = (set(), set())  # the runs the first look at every merge needs, embedded at once
-    for bd in merges:
-        for side, first in itertools.product(("src", "tgt"), (True, False)):
-            if (bd[1] - bd[0] if side == "src" else bd[3] - bd[2]) >= 2:
-                for x in _without(bd, side, first)[:2]:
-                    if x[1] - x[0] >= 2:
-                        runs[0].add((x[1] - x[0], x[1]))
-                    if x[3] - x[2] >= 2:
-                        runs[1].add((x[3] - x[2], x[3]))
-    if p.exact_overlaps:  # (without them, as for corpus.py's quick pairing, summed vectors stand in)
-        state.embed_runs(encoder, sorted(runs[0]), sorted(runs[1]))
+    # the first look at every merge, embedded at once
+    _embed_beads(state, encoder, [x for bd in merges for x in [bd] + [y for r in _edge_runs(bd) for y in r[:2]]])
     for bead in beads:
         before, after, cur = [], [], bead
         while True:
             i0, i1, j0, j1 = cur
-            a, b = i1 - i0, j1 - j0
-            if not (a and b) or a + b < 3:
+            if not (i1 > i0 and j1 > j0) or i1 - i0 + j1 - j0 < 3:
                 break
+            runs = _edge_runs(cur)
+            _embed_beads(state, encoder, [cur] + [y for r in runs for y in r[:2]])
             best = None
-            for side, size in (("src", a), ("tgt", b)):
-                if size < 2:
+            ev_cur = _evidence(state, cur, True)
+            for red, alone, side, (r0, r1), first in runs:
+                ev_alone = _evidence(state, alone, False)
+                if ev_alone >= max(p.peel_alone, p.peel_run_alone):  # cheapest test first: most members stop here
                     continue
-                for first in (True, False):
-                    red, alone, mem = _without(cur, side, first)
-                    if p.exact_overlaps:
-                        state.embed_runs(encoder, [(x[1] - x[0], x[1]) for x in (red, alone) if x[1] - x[0] >= 2],
-                                         [(x[3] - x[2], x[3]) for x in (red, alone) if x[3] - x[2] >= 2])
-                    # cheapest test first: most members of real merges stop at the cosine
+                gain = ev_cur - _evidence(state, red, True)
+                unneeded = gain < p.peel_run_gain and ev_alone < p.peel_run_alone  # any run, one sentence or more
+                if not unneeded and r1 - r0 == 1 and gain < p.peel_gain and ev_alone < p.peel_alone:
                     cos = float(state.XA[alone[1] - alone[0]][alone[1]] @ state.YB[alone[3] - alone[2]][alone[3]])
-                    if cos >= p.peel_cos:
-                        continue
-                    ev_alone = _evidence(state, alone, False)
-                    if ev_alone >= p.peel_alone:
-                        continue
-                    gain = _evidence(state, cur, True) - _evidence(state, red, True)
-                    if gain < p.peel_gain and (best is None or ev_alone < best[0]):
-                        best = (ev_alone, side, first, red, mem)
+                    unneeded = cos < p.peel_cos  # or one sentence that adds little and reads unlike the other side
+                if unneeded and (best is None or gain < best[0]):
+                    best = (gain, side, (r0, r1), first, red)
             if best is None:
                 break
-            _, side, first, red, mem = best
-            piece = (mem, mem + 1, red[2], red[2]) if side == "src" else (red[0], red[0], mem, mem + 1)
+            _, side, (r0, r1), first, red = best
+            pieces = [(m, m + 1, red[2], red[2]) if side == "src" else (red[0], red[0], m, m + 1)
+                      for m in range(r0, r1)]
             if first:
-                before.append(piece)
+                before += pieces
             else:
-                after.insert(0, piece)
+                after[:0] = pieces
             cur = red
         out += [(x, bead) for x in before + [cur] + after]
     return out
@@ -644,6 +672,84 @@ def peel_unsupported(beads, state: _State, encoder) -> list[tuple[tuple, tuple]]
 def _evidence(state: _State, bead, neighbours: bool) -> float:
     i0, i1, j0, j1 = bead
     return float(state.evidence(i1 - i0, j1 - j0, [i1], [j1], neighbours=neighbours, cells="pairs")[0])
+
+
+def monotone_places(links: list[Link]) -> tuple[dict[int, int], dict[int, int]]:
+    """Where each sentence falls on the other side of in-order links: source i -> target index, target j -> source."""
+    to_tgt: dict[int, int] = {}
+    to_src: dict[int, int] = {}
+    i = j = 0
+    for link in links:
+        to_tgt.update((x, j) for x in link.src)
+        to_src.update((y, i) for y in link.tgt)
+        if link.src:
+            i = link.src[-1] + 1
+        if link.tgt:
+            j = link.tgt[-1] + 1
+    return to_tgt, to_src
+
+
+def _sub_runs(idx: list[int], longest: int) -> list[tuple[int, int]]:
+    """Every run (start, end) of 1..longest consecutive indices taken from the sorted ``idx``."""
+    out, start = [], 0
+    for k in range(1, len(idx) + 1):
+        if k == len(idx) or idx[k] != idx[k - 1] + 1:  # idx[start:k] is a maximal run
+            for a in range(idx[start], idx[k - 1] + 1):
+                out += [(a, b) for b in range(a + 1, min(a + longest, idx[k - 1] + 1) + 1)]
+            start = k
+    return out
+
+
+def unmark_moved(links: list[Link], places, state: _State, encoder) -> list[Link]:
+    """Unsupported sentences that translate orphans on the other side nearby are moved text, not missing text.
+
+    A caption, or a sentence the layout put elsewhere, has its translation a
+    few sentences away on the other side; no in-order alignment can link
+    the two, so the DP merges each into a neighbouring bead, where both are
+    unsupported (or one is left one-sided). When a run of such orphans
+    (unsupported or one-sided, up to ``exact_max`` sentences) on one side and
+    a run on the other, within ``rescue_window`` sentences of each other, pair
+    with the confidence ``rescue`` asks of out-of-order pairs, the text is in
+    both versions: those sentences are no longer named unsupported. (In
+    Text+Berg's gold such sentences have links that cross others.) One-sided
+    links stay as they are.
+    """
+    p = state.p
+    unsup_s = {i for l in links for i in l.unsupported_src}
+    unsup_t = {j for l in links for j in l.unsupported_tgt}
+    if not (unsup_s or unsup_t):
+        return links
+    to_tgt, to_src = places
+    orphan_s = sorted(unsup_s | {l.src[0] for l in links if l.src and not l.tgt})
+    orphan_t = sorted(unsup_t | {l.tgt[0] for l in links if l.tgt and not l.src})
+    runs_t = _sub_runs(orphan_t, p.exact_max)
+    starts_t = [j0 for j0, _ in runs_t]
+    cands = []
+    for i0, i1 in _sub_runs(orphan_s, p.exact_max):  # only the target runs within the window: linear in length
+        near = to_tgt[i0]
+        lo = bisect.bisect_left(starts_t, near - p.rescue_window)
+        hi = bisect.bisect_right(starts_t, near + p.rescue_window)
+        for j0, j1 in runs_t[lo:hi]:
+            if abs(to_src[j0] - i0) <= p.rescue_window and (
+                    unsup_s.intersection(range(i0, i1)) or unsup_t.intersection(range(j0, j1))):
+                cands.append((i0, i1, j0, j1))
+    if not cands:
+        return links
+    _embed_beads(state, encoder, cands)
+    conf = state.confidences(cands)
+    moved_s: set[int] = set()
+    moved_t: set[int] = set()
+    for k in np.argsort(-conf, kind="stable"):  # best first; each sentence in one pair at most
+        if conf[k] < p.rescue:
+            break
+        i0, i1, j0, j1 = cands[k]
+        if moved_s.isdisjoint(range(i0, i1)) and moved_t.isdisjoint(range(j0, j1)):
+            moved_s.update(range(i0, i1))
+            moved_t.update(range(j0, j1))
+    if not (moved_s & unsup_s or moved_t & unsup_t):
+        return links
+    return [replace(l, unsupported_src=tuple(i for i in l.unsupported_src if i not in moved_s),
+                    unsupported_tgt=tuple(j for j in l.unsupported_tgt if j not in moved_t)) for l in links]
 
 
 def rescue_reordered(links: list[Link], state: _State) -> list[Link]:
