@@ -422,19 +422,21 @@ def check_alignment(al: Alignment) -> list[Divergence]:
     """Every divergence of an alignment, in document order."""
     found = [d for check in CHECKS for d in check(al)]
 
+    where = _src_positions(al)
+
     def key(d: Divergence):
-        pos = d.src[0] if d.src else (_src_position(al, d.tgt[0]) if d.tgt else 0)
+        pos = d.src[0] if d.src else (where.get(d.tgt[0], 0) if d.tgt else 0)
         return pos, SEVERITY_ORDER[d.severity], d.kind
 
     return sorted(found, key=key)
 
 
-def _src_position(al: Alignment, j: int) -> float:
-    """Where a target sentence falls in source order (for sorting the report)."""
-    last = -0.5
+def _src_positions(al: Alignment) -> dict[int, float]:
+    """Where each target sentence falls in source order (for sorting the report), in one pass over the links."""
+    out, last = {}, -0.5
     for link in al.links:
         if link.src:
             last = link.src[-1]
-        if j in link.tgt:
-            return last + 0.5
-    return last
+        for j in link.tgt:
+            out[j] = last + 0.5
+    return out

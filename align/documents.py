@@ -8,6 +8,7 @@ ordinary whitespace collapsed; that is what gets aligned and exported.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import re
 import unicodedata
@@ -51,8 +52,15 @@ class Document:
     paragraph_langs: list[str] = field(default_factory=list)  # detected language of each paragraph
 
     def line_of(self, offset: int) -> int:
-        """1-based line number of a character offset (for human-readable reports)."""
-        return self.text.count("\n", 0, offset) + 1
+        """1-based line number of a character offset (for human-readable reports).
+
+        A binary search over the line starts, found once: counting newlines per call made a
+        report on a 100,000-sentence document quadratic.
+        """
+        starts = self.__dict__.get("_line_starts")
+        if starts is None:
+            starts = self.__dict__["_line_starts"] = [m.end() for m in re.finditer("\n", self.text)]
+        return bisect.bisect_left(starts, offset + 1) + 1
 
 
 @dataclass

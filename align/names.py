@@ -285,10 +285,18 @@ def _keys(words: list[str], lang: str | None) -> list[str]:
     out = []
     for w in words:
         out.append(fold(w, lang))
-        parts = re.split(r"[-'’]", w)
-        if len(parts) > 1:
-            out += [fold(p, lang) for p in parts if len(p) >= 4]
+        if "-" in w or "'" in w or "’" in w:  # cheaper than splitting every word
+            out += [fold(p, lang) for p in _JOINERS.split(w) if len(p) >= 4]
     return [k for k in out if k]
+
+
+_JOINERS = re.compile(r"[-'’]")
+
+
+@lru_cache(maxsize=4096)
+def _capital_keys(text: str, lang: str | None) -> frozenset[str]:
+    """Keys of the capitalised words of a text (asked for once per name of the pair on the other side)."""
+    return frozenset(o for w in _WORD.finditer(text) if w.group()[0].isupper() for o in _keys([w.group()], lang))
 
 
 def _initial(text: str, start: int) -> bool:
@@ -444,7 +452,7 @@ class Comparison:
 
 def _rendered(u: Unit, other_keys: list[str], other_text: str, other_lang: str | None, lang: str | None,
               other_acronyms: list[Unit]) -> bool:
-    short = {o for w in _WORD.finditer(other_text) if w.group()[0].isupper() for o in _keys([w.group()], other_lang)}
+    short = _capital_keys(other_text, other_lang)
     # a short key only finds a capitalised word: "Schwyz" folds to "suis", which French "je suis" is not
     if any(same_name(k, o) for k in u.keys for o in (other_keys if len(k) > 4 or u.acronym else short)):
         return True

@@ -62,6 +62,9 @@ _TIME = re.compile(
 _NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f '’]\d{3})*(?:[.,]\d+)?")
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def emails(text: str) -> set[str]:
     return {e.lower().rstrip(".") for e in EMAIL.findall(text)}
 
@@ -76,7 +79,9 @@ def urls(text: str) -> set[str]:
 
 
 def phones(text: str) -> set[str]:
-    out = set()
+    out: set[str] = set()
+    if not _DIGIT.search(text):
+        return out
     for m in PHONE.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
         if len(digits) >= 6:
@@ -113,9 +118,11 @@ def numbers(text: str) -> Counter:
     a difference, while the way each language writes them is not. Phone
     numbers, e-mails and URLs are left out (they are compared separately).
     """
+    atoms: Counter = Counter()
+    if not _DIGIT.search(text):
+        return atoms  # every value below has a digit; most sentences have none
     for pattern in (EMAIL, URL, PHONE, DAMAGED_EMAIL):
         text = pattern.sub(" ", text)
-    atoms: Counter = Counter()
 
     def numeric_date(m: re.Match) -> str:
         a, b, c = m.groups()
@@ -197,7 +204,7 @@ def spelled_values(text: str) -> set[str]:
         if w in NUMBER_WORDS:
             out.add(str(NUMBER_WORDS[w]))
             continue
-        for stem, v in NUMBER_WORDS.items():  # inflected forms: "sechsten", "zwölften"
-            if len(stem) >= 4 and w.startswith(stem) and len(w) - len(stem) <= 3:
-                out.add(str(v))
+        for k in range(max(4, len(w) - 3), len(w)):  # inflected forms: "sechsten", "zwölften"
+            if w[:k] in NUMBER_WORDS:  # a stem of 4+ letters and at most 3 more letters after it
+                out.add(str(NUMBER_WORDS[w[:k]]))
     return out

@@ -305,6 +305,46 @@ def test_one_sentence_against_five_hundred(tmp_path, out, direction):
     assert "missing" in (out / "r.html").read_text("utf-8")
 
 
+def _textberg_bundle() -> tuple[list[str], list[str], list[tuple[tuple[int, ...], tuple[int, ...]]]]:
+    """Text+Berg's seven articles one after the other, with their gold links shifted to match."""
+    from align.scoring import read_links
+
+    tb = ROOT / "eval" / "data" / "textberg"
+    de, fr, gold = [], [], []
+    for doc in sorted(p.name for p in (tb / "de").iterdir()):
+        di, fi = len(de), len(fr)
+        de += (tb / "de" / doc).read_text("utf-8").splitlines()
+        fr += (tb / "fr" / doc).read_text("utf-8").splitlines()
+        gold += [(tuple(i + di for i in s), tuple(j + fi for j in t)) for s, t in read_links(tb / "gold" / doc)]
+    return de, fr, gold
+
+
+def test_a_100000_sentence_pair(tmp_path, out):
+    """101 copies of Text+Berg (100,091 / 102,111 sentences) through ``pair`` with a report: it finishes,
+    covers every sentence once and aligns the long pair as well as one copy alone."""
+    from align.aligners import LengthAligner
+    from align.scoring import score
+
+    de, fr, gold = _textberg_bundle()
+    copies = 101
+    src, tgt = tmp_path / "book.de.txt", tmp_path / "book.fr.txt"
+    src.write_text("\n".join(de * copies) + "\n", "utf-8")
+    tgt.write_text("\n".join(fr * copies) + "\n", "utf-8")
+    n, m = len(de) * copies, len(fr) * copies
+    assert n >= 100_000 and m >= 100_000
+    proc = align("pair", src, tgt, "--presplit", *LENGTH, "-o", out / "book.jsonl", "--report", out / "book.csv",
+                 timeout=1200)
+    assert_success(proc)
+    rows = jsonl_rows(out / "book.jsonl")
+    assert_covers(rows, n, m)
+    assert (out / "book.csv").stat().st_size > 0
+    long_gold = [(tuple(i + k * len(de) for i in s), tuple(j + k * len(fr) for j in t))
+                 for k in range(copies) for s, t in gold]
+    long = score([long_gold], [[(tuple(r["src_ids"]), tuple(r["tgt_ids"])) for r in rows]])
+    one = score([gold], [[(l.src, l.tgt) for l in LengthAligner().align(de, fr)]])
+    assert long["lax_f1"] >= one["lax_f1"] - 0.01 and long["strict_f1"] >= one["strict_f1"] - 0.01, (long, one)
+
+
 # --- HTML and markup as document text ---------------------------------------------------------------------------
 
 MARKUP_SV = ("<script>document.title='PWNED'</script> Välkommen till vår sida.\n\n"

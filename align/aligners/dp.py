@@ -234,7 +234,10 @@ def run_dp(band: Band, bead_types: Sequence[tuple[int, int]], gain: BlockGain) -
                 prefix = np.zeros(w)
                 np.cumsum(G[k01, s + 1:e], out=prefix[1:])
                 alt = np.maximum.accumulate(best - prefix) + prefix
-                skip = alt > best + 1e-12
+                # alt == best up to rounding where no skip helps; the rounding grows with the prefix sum
+                # (Gale–Church costs add up to 1e4-1e5 over a long row), so the tolerance is relative:
+                # a fixed 1e-12 took rounding for a better skip and traced back a worse path
+                skip = alt > best + 1e-9 * (1.0 + np.abs(prefix) + np.abs(best))
                 best = np.where(skip, alt, best)
                 codes = np.where(skip, k01, codes)
             codes[best <= NEG / 2] = -1
