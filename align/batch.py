@@ -24,6 +24,7 @@ import json
 import os
 import signal
 import socket
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -174,6 +175,16 @@ def _worker_init() -> None:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """End this worker once the main process is gone (killed, say): an orphan would hold a core and
+    its memory for nothing, since no one reads its results. The rerun resumes from the saved state."""
+    while True:
+        time.sleep(every)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 # -- the tasks (plain top-level functions over picklable dataclasses) ---------------------------

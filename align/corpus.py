@@ -2,12 +2,15 @@
 
 Pairing is by content, never required by file name. Every document (a
 bilingual file gives two) is embedded sentence by sentence, once. Candidates
-are found cheaply: the mean sentence vector of each document, a length prior
-and the numbers and names two documents share rank every document of another
-language, and only each document's ``TOP_K`` best (plus any pair whose names
-differ only by a language code) go on. Those get the detailed evidence: a
-candidate must stand out against its other candidates and have mutual
-best-matching sentences (see ``pair_documents``); plausible ones are aligned
+are found cheaply: the mean sentence vector of each document (centred per
+language, so that hubs and documents built from shared parts do not crowd
+out the true partner), a length prior and the numbers and names two
+documents share rank every document of another language, and only each
+document's ``TOP_K`` best (plus any pair whose names differ only by a
+language code) go on. Those get the detailed evidence: a candidate must
+stand out against its other candidates (near-copies of the partner are not
+held against it) and have mutual best-matching sentences (see
+``pair_documents``); plausible ones are aligned
 with a fast first pass, and their score is the share of both texts covered by
 confident links. A one-to-one assignment (best score first) keeps pairs
 scoring above ``MIN_PAIR_SCORE``; the rest are reported as having no
@@ -174,11 +177,37 @@ def name_key(doc: Document) -> str:
     return stem
 
 
+def document_means(docs: list[Document], vectors: SentenceVectors) -> np.ndarray:
+    """One unit vector per document for the cheap ranking: its mean sentence vector, centred per language.
+
+    Raw mean vectors of one folder all lean towards the folder's topic and
+    their language, so a document that covers much of the topic (a hub) looks
+    close to everything, and documents built from shared parts look alike. Taking
+    away each language's mean document leaves what sets a document apart,
+    which its translation shares. With few documents a language's mean is
+    mostly those documents themselves, so it is blended with the folder's
+    topic (the mean of the language means) by n/(n+1) for n documents: a
+    language with a single document loses only the topic, never itself.
+    """
+    means = np.stack([vectors.of(d).mean(axis=0) for d in docs]).astype(np.float64)
+    means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+    langs = np.array([d.lang for d in docs])
+    by_lang = {lang: langs == lang for lang in sorted(set(langs.tolist()))}
+    lang_mean = {lang: means[rows].mean(axis=0) for lang, rows in by_lang.items()}
+    topic = np.mean(list(lang_mean.values()), axis=0)
+    out = means.copy()
+    for lang, rows in by_lang.items():
+        w = rows.sum() / (rows.sum() + 1)
+        out[rows] -= w * lang_mean[lang] + (1 - w) * topic
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+    return out
+
+
 def candidate_pairs(docs: list[Document], vectors: SentenceVectors, k: int = TOP_K) -> list[tuple[int, int]]:
     """Cross-language document pairs (x < y) worth the detailed evidence: each document's ``k`` best.
 
     The ranking is cheap and needs nothing but the sentence vectors already
-    computed: cosine of the mean vectors, minus a cost for unlike lengths,
+    computed: cosine of the centred mean vectors (``document_means``), minus a cost for unlike lengths,
     plus a bonus for shared numbers and names (on a short list only). The two
     parts of one bilingual file, and files named alike but for a language
     code, are always candidates.
@@ -187,8 +216,7 @@ def candidate_pairs(docs: list[Document], vectors: SentenceVectors, k: int = TOP
     live = [x for x in range(n) if docs[x].sentences]
     if len(live) < 2:
         return []
-    means = np.stack([vectors.of(docs[x]).mean(axis=0) for x in live])
-    means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+    means = document_means([docs[x] for x in live], vectors)
     loglen = np.log1p([sum(len(s.text) for s in docs[x].sentences) for x in live])
     langs = [docs[x].lang for x in live]
     groups = {lang: {m for m in set(langs) if langid.same_group(lang, m)} for lang in set(langs)}
@@ -271,9 +299,13 @@ def match_table(docs: list[Document], encoder, pairs: list[tuple[int, int]] | No
         best_y, best_x = sims.argmax(axis=1), sims.argmax(axis=0)
         mutual_x = (best_x[best_y] == range(len(best_y))).mean()
         mutual_y = (best_y[best_x] == range(len(best_x))).mean()
-        table[(x, y)] = DocMatch(float(0.5 * (sims.max(axis=1).mean() + sims.max(axis=0).mean())),
-                                 float(0.5 * (mutual_x + mutual_y)))
+        table[(x, y)] = DocMatch(_similarity(sims), float(0.5 * (mutual_x + mutual_y)))
     return table
+
+
+def _similarity(sims: np.ndarray) -> float:
+    """Mean best-match cosine, both directions, of a sentence similarity matrix."""
+    return float(0.5 * (sims.max(axis=1).mean() + sims.max(axis=0).mean()))
 
 
 def document_margins(table: dict[tuple[int, int], DocMatch], n: int, k: int = 3) -> dict[tuple[int, int], float | None]:
@@ -300,6 +332,59 @@ def document_margins(table: dict[tuple[int, int], DocMatch], n: int, k: int = 3)
     return out
 
 
+def copy_aware_margins(table: dict[tuple[int, int], DocMatch], margins: dict[tuple[int, int], float | None],
+                       docs: list[Document], vectors: SentenceVectors,
+                       k: int = 3) -> dict[tuple[int, int], float | None]:
+    """The margins again, without crediting a competitor for text it shares with the partner.
+
+    A folder can hold near-copies: revisions of one document, or documents
+    assembled from shared parts. When z repeats much of y, y's translation x
+    is rightly similar to z too, and the pair x-y loses its margin although
+    nothing speaks against it. So, for the pair x-y, each other candidate z of
+    x is judged only on the sentences it does not share (by exact text) with
+    y, and is left out when it has none; likewise for y's candidates against
+    x. Documents that share no sentence with the partner keep their
+    similarity, so unrelated texts on one topic gain nothing. Only pairs that
+    fail ``MIN_MARGIN`` while most of their sentences match mutually are
+    recomputed (the others' outcome cannot change); their margin can only be
+    the plain one or this one.
+    """
+    neighbours: dict[int, list[tuple[int, float]]] = {}
+    for (x, y), m in table.items():
+        neighbours.setdefault(x, []).append((y, m.similarity))
+        neighbours.setdefault(y, []).append((x, m.similarity))
+    rows: dict[int, np.ndarray] = {}  # a document's sentences as rows of the vector matrix (one per text)
+
+    def rows_of(i: int) -> np.ndarray:
+        if i not in rows:
+            rows[i] = np.array([vectors.index[s.text] for s in docs[i].sentences], dtype=np.int64)
+        return rows[i]
+
+    out = dict(margins)
+    for (x, y), m in table.items():
+        margin = margins.get((x, y))
+        if margin is None or margin >= MIN_MARGIN or m.mutual < MIN_MUTUAL:
+            continue
+        bg = []
+        for me, partner in ((x, y), (y, x)):
+            mine = vectors.matrix[rows_of(me)]
+            sims = []
+            for z, sim in neighbours[me]:
+                if z == partner:
+                    continue
+                keep = rows_of(z)[~np.isin(rows_of(z), rows_of(partner))]
+                if not len(keep):
+                    continue  # all of it is the partner's text
+                if len(keep) < len(rows_of(z)):
+                    sim = _similarity(mine @ vectors.matrix[keep].T)
+                sims.append(sim)
+            sims.sort(reverse=True)
+            if sims:
+                bg.append(sum(sims[:k]) / len(sims[:k]))
+        out[(x, y)] = m.similarity - sum(bg) / len(bg) if bg else None
+    return out
+
+
 Scorer = Callable[[list[tuple[Document, Document]]], list[float]]
 
 
@@ -308,7 +393,8 @@ def pair_documents(docs: list[Document], encoder, vectors: SentenceVectors | Non
     """One-to-one pairs of translations among ``docs``, and the documents left without one.
 
     Only ``candidate_pairs`` are looked at. A candidate must stand out against
-    the folder (``document_margins``), most of its sentences must pick each
+    the folder (``document_margins``, then ``copy_aware_margins`` where that
+    fails), most of its sentences must pick each
     other as best matches (translations do; two texts on one topic do not),
     and then most of both texts must be covered by confident links (computed
     by ``scorer`` for all plausible candidates at once, so it can run them in
@@ -316,7 +402,7 @@ def pair_documents(docs: list[Document], encoder, vectors: SentenceVectors | Non
     """
     vectors = vectors or sentence_vectors(docs, encoder)
     table = match_table(docs, encoder, candidate_pairs(docs, vectors, k), vectors)
-    margins = document_margins(table, len(docs))
+    margins = copy_aware_margins(table, document_margins(table, len(docs)), docs, vectors)
     plausible = {xy for xy, margin in margins.items()
                  if table[xy].mutual >= MIN_MUTUAL and (margin is None or margin >= MIN_MARGIN)}
     oriented = {xy: orient(docs[xy[0]], docs[xy[1]]) for xy in margins}

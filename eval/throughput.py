@@ -16,14 +16,16 @@ cold (whatever the cache holds: this also fills it), warm with ``--force``
 matters) and warm without ``--force`` (every pair up to date). It prints
 pairs/s, the time of each stage, the peak resident memory of the whole
 process tree (main process plus workers, sampled every 0.2 s; psutil) and of
-the largest single process, how many strings were embedded, and how many of
-the N true pairs were found.
+the largest single process, how many strings were embedded, how many of
+the N true pairs were found, and the mean 1-minute load average of the
+machine during the run (on a shared machine, other work inflates the times).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -97,11 +99,16 @@ def run(folder: Path, out: Path, jobs: int, force: bool) -> dict:
     if force:
         cmd.append("--force")
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # output goes to a file, not a pipe: nobody reads a pipe while the run lasts, and the summary table of
+    # 1,000 pairs would fill it and block the run
+    log = tempfile.TemporaryFile("w+", encoding="utf-8")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, text=True)
     tree_peak = single_peak = 0
+    loads = [os.getloadavg()[0]]  # the machine may be shared: what else ran shows in the load average
     if psutil is not None:
         me = psutil.Process(proc.pid)
         while proc.poll() is None:
+            loads.append(os.getloadavg()[0])
             try:
                 procs = [me] + me.children(recursive=True)
                 rss = []
@@ -115,12 +122,16 @@ def run(folder: Path, out: Path, jobs: int, force: bool) -> dict:
             except psutil.Error:
                 pass
             time.sleep(0.2)
-    stdout, stderr = proc.communicate()
+    proc.wait()
     wall = time.perf_counter() - t0
+    log.seek(0)
+    output = log.read()
+    log.close()
     if proc.returncode != 0:
-        raise SystemExit(f"align corpus failed ({proc.returncode}): {stderr.strip().splitlines()[-1:]}")
+        raise SystemExit(f"align corpus failed ({proc.returncode}): {output.strip().splitlines()[-1:]}")
     summary = json.loads((out / "summary.json").read_text("utf-8"))
-    return {"wall": wall, "tree_mb": tree_peak / 2**20, "single_mb": single_peak / 2**20, "summary": summary}
+    return {"wall": wall, "tree_mb": tree_peak / 2**20, "single_mb": single_peak / 2**20, "summary": summary,
+            "load": sum(loads) / len(loads)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     header = (f"{'pairs':>5} {'run':<6} {'wall s':>7} {'pairs/s':>7} | {'read':>6} {'embed':>6} {'pair':>6} "
               f"{'align':>6} {'write':>6} | {'embedded':>8} {'aligned':>7} {'reused':>6} {'found':>9} | "
-              f"{'tree RSS':>8} {'max proc':>8}")
+              f"{'tree RSS':>8} {'max proc':>8} {'load':>5}")
     print(header)
     print("-" * len(header))
     for n in args.pairs:
@@ -158,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                    f"{st.get('embedding', 0):>6.1f} {st.get('pairing', 0):>6.1f} {st.get('aligning', 0):>6.1f} "
                    f"{st.get('writing', 0):>6.1f} | {s['embedded'].get('strings', 0):>8} "
                    f"{s['totals']['aligned']:>7} {s['totals']['up_to_date']:>6} {found:>4}/{n:<4} | "
-                   f"{r['tree_mb']:>6.0f}MB {r['single_mb']:>6.0f}MB")
+                   f"{r['tree_mb']:>6.0f}MB {r['single_mb']:>6.0f}MB {r['load']:>5.1f}")
             print(row, flush=True)
             rows.append((n, label, r))
         print(f"      {n} pairs: {sentences} sentences in the aligned pairs; workers {s['workers']}")

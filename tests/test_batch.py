@@ -206,3 +206,43 @@ def test_dask_cluster_writes_the_same_outputs_as_the_local_run(tmp_path, encoder
     assert remote.summary["workers"] == 2
     assert _pairs(remote) == WANT
     _same_outputs(reference, tmp_path / "dask")
+
+
+_ORPHAN_SCRIPT = """
+import sys, time
+from align.batch import LoadTask, LocalRunner, load_task
+from align.segment import SENTENCES
+runner = LocalRunner(1, inline_below=0)
+list(runner.imap(load_task, [LoadTask(sys.argv[1], "sv", SENTENCES)]))
+print(" ".join(str(pid) for pid in runner._pool._processes), flush=True)
+time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_workers_end_when_the_main_process_is_killed(tmp_path):
+    # a killed run (kill -9, a cluster's time limit) must not leave workers holding cores and memory
+    import subprocess
+    import sys
+    import time
+
+    good = tmp_path / "a.txt"
+    good.write_text("Det här är en mening. Här är en till.\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-c", _ORPHAN_SCRIPT, str(good)], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(p) for p in proc.stdout.readline().split()]
+        assert pids and all(_alive(p) for p in pids)
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in pids)
