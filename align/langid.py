@@ -16,6 +16,16 @@ lines:
 Before detection, Latin letters inside a Cyrillic word (and vice versa) are
 folded to the majority script, so "Mеждународна" with a Latin "M" reads as
 Cyrillic. The text itself is never changed.
+
+Speed (reading dominates a cold corpus run): lingua's cost grows with the
+distinct trigrams of a text times the languages, so every character should be
+scored once. Paragraph evidence is therefore built from the paragraph's
+pieces (lines, cut again at sentence ends) rather than scored a second time:
+the pieces' confidences multiply (naive Bayes over pieces) into the
+paragraph's. A piece is usually exactly a sentence of the final segmentation,
+so the per-sentence check that follows finds its scores in a per-process
+cache keyed by text (which also serves text repeated across the files a
+worker reads). Sentence decisions are always taken on the sentence itself.
 """
 
 from __future__ import annotations
@@ -24,6 +34,8 @@ import functools
 import math
 import re
 from dataclasses import dataclass
+
+from .documents import clean_text
 
 DEFAULT_LANGUAGES = (
     "en sv fi bg de fr es it pt nl da nb ru uk pl cs sk sl hr sr et lv lt el hu ro "
@@ -43,11 +55,17 @@ CONFUSABLE = [
 ]
 
 SWITCH_COST = 4.0  # nats: how much evidence a paragraph needs to change language
-_FLOOR = 1e-4
+_FLOOR = 1e-4  # smallest confidence that counts; anything below it is "not this language" alike
+CACHE_SIZE = 1 << 15  # texts whose confidences a process remembers (a few MB)
 
 _LATIN_TO_CYR = str.maketrans("AaBCcEeHKMOoPpTXxyi", "АаВСсЕеНКМОоРрТХхуі")
 _CYR_TO_LAT = str.maketrans("АаВСсЕеНКМОоРрТХху", "AaBCcEeHKMOoPpTXxy")
 _WORD = re.compile(r"\w+")
+_CYRILLIC = re.compile("[\u0400-\u052f]")
+_LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
+_CYR = "\u0400-\u052F"
+_LAT = "A-Za-z\u00C0-\u024F"
+_MIXED_WORD = re.compile(rf"\w*(?:[{_CYR}]\w*[{_LAT}]|[{_LAT}]\w*[{_CYR}])\w*")
 
 
 def same_group(a: str | None, b: str | None) -> bool:
@@ -68,6 +86,8 @@ def _script(ch: str) -> str:
 
 def fold_homoglyphs(text: str) -> str:
     """Rewrite look-alike letters in mixed-script words to the word's main script."""
+    if not (_CYRILLIC.search(text) and _LATIN.search(text)):
+        return text  # one script only: nothing to fold (the common case, and it is cheap to tell)
 
     def fix(m: re.Match) -> str:
         word = m.group(0)
@@ -77,12 +97,14 @@ def fold_homoglyphs(text: str) -> str:
             return word.translate(_LATIN_TO_CYR if cyr >= lat else _CYR_TO_LAT)
         return word
 
-    return _WORD.sub(fix, text)
+    return _MIXED_WORD.sub(fix, text)
 
 
 def mixed_script_words(text: str) -> list[str]:
     """Words that mix Latin and Cyrillic letters (usually a typing or OCR slip)."""
-    out = []
+    out: list[str] = []
+    if not _CYRILLIC.search(text) or not _LATIN.search(text):
+        return out  # the common case, without a look at every letter
     for m in _WORD.finditer(text):
         scripts = {_script(c) for c in m.group(0)}
         if {"cyr", "lat"} <= scripts:
@@ -91,7 +113,7 @@ def mixed_script_words(text: str) -> list[str]:
 
 
 def letters(text: str) -> int:
-    return sum(1 for c in text if c.isalpha())
+    return sum(map(str.isalpha, text))
 
 
 @functools.lru_cache(maxsize=None)
@@ -102,9 +124,10 @@ def _detector(codes: tuple[str, ...], high_accuracy: bool = False):
     builder = LanguageDetectorBuilder.from_languages(*langs)
     if not high_accuracy:
         builder = builder.with_low_accuracy_mode()
-    return builder.build()
+    return builder.build(), {lang: code for lang, code in zip(langs, codes)}
 
 
+@functools.lru_cache(maxsize=None)
 def _check_codes(codes: tuple[str, ...]) -> tuple[str, ...]:
     from lingua import IsoCode639_1
 
@@ -116,14 +139,78 @@ def _check_codes(codes: tuple[str, ...]) -> tuple[str, ...]:
     return codes
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _scored(folded: str, codes: tuple[str, ...], high_accuracy: bool) -> tuple[tuple[str, float], ...]:
+    """lingua's confidences for a folded text, best first, without the ones under ``_FLOOR``."""
+    detector, code_of = _detector(codes, high_accuracy)
+    values = detector.compute_language_confidence_values(folded)
+    return tuple((code_of[v.language], v.value) for v in values if v.value >= _FLOOR)
+
+
 def confidences(text: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES),
                 high_accuracy: bool = False) -> dict[str, float]:
-    """Confidence per language code for ``text`` (empty when it has no letters)."""
+    """Confidence per language code for ``text`` (empty when it has no letters).
+
+    Languages under ``_FLOOR`` are left out: every caller treats them alike.
+    Results are remembered per text (``CACHE_SIZE``), so asking again is free.
+    """
     text = fold_homoglyphs(text)
-    if letters(text) == 0:
+    if not any(map(str.isalpha, text)):
         return {}
-    values = _detector(_check_codes(tuple(codes)), high_accuracy).compute_language_confidence_values(text)
-    return {v.language.iso_code_639_1.name.lower(): v.value for v in values}
+    return dict(_scored(text, _check_codes(tuple(codes)), high_accuracy))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+")
+
+
+# an initial ("H."), an ordinal or date ("12.", "6.02."), a title ("St.", "Dr.")
+_NO_END = re.compile(r"(?:^|[^\w.])(?:[^\W\d_]|\d[\d.]*"
+                     r"|[A-Z\u00C0-\u00DE\u0410-\u042F][a-z\u00DF-\u00FF\u0430-\u044F])\.$")
+
+
+def pieces(text: str) -> list[str]:
+    """The lines of a paragraph, cut again after sentence-final punctuation followed by a capital.
+
+    Language-neutral, so it can run before the language is known; it matches
+    the final segmentation nearly always, and where it does not (an
+    abbreviation) the sentence is simply scored on its own later.
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        start = 0
+        parts = []
+        for m in _SENTENCE_END.finditer(line):
+            nxt = line[m.end():m.end() + 1]
+            if _NO_END.search(line, max(0, m.start() - 12), m.start()):
+                continue  # most likely not a sentence end (Moses keeps these together too)
+            if nxt.isupper() or nxt.isdigit() or nxt in "\"'“„«(":
+                parts.append(line[start:m.end()])
+                start = m.end()
+        parts.append(line[start:])
+        out.extend(p for p in (clean_text(part) for part in parts) if p)
+    return out
+
+
+def combine(confs: list[dict[str, float]]) -> dict[str, float]:
+    """Confidences of a text made of independent pieces: their product, renormalised (naive Bayes).
+
+    A language a piece does not list counts at ``_FLOOR``, as in the labelling
+    below; pieces without letters carry no evidence.
+    """
+    confs = [c for c in confs if c]
+    if len(confs) <= 1:
+        return dict(confs[0]) if confs else {}
+    langs = set().union(*confs)
+    logs = {c: sum(math.log(max(conf.get(c, 0.0), _FLOOR)) for conf in confs) for c in langs}
+    top = max(logs.values())
+    weights = {c: math.exp(v - top) for c, v in logs.items()}
+    total = sum(weights.values())
+    return {c: w / total for c, w in weights.items() if w / total >= _FLOOR}
+
+
+def paragraph_confidences(text: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> dict[str, float]:
+    """Confidences of a paragraph from its pieces (each piece scored once and remembered)."""
+    return combine([confidences(p, codes) for p in pieces(text)])
 
 
 def detect(text: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> tuple[str | None, float]:
@@ -149,7 +236,7 @@ def refine(text: str, lang: str, conf: dict[str, float]) -> str:
 
 def label_paragraphs(texts: list[str], codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> list[str | None]:
     """One language per paragraph, smoothed over neighbours (Viterbi with a switch cost)."""
-    confs = [confidences(t, codes) for t in texts]
+    confs = [paragraph_confidences(t, codes) for t in texts]
     cands = sorted({c for conf in confs for c, v in conf.items() if v >= 0.05})
     if not cands:
         return [None] * len(texts)
@@ -222,7 +309,13 @@ def language_runs(texts: list[str], labels: list[str | None]) -> list[LanguageRu
 
 
 def document_language(text: str, lang: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> str:
-    """Refine a run's language on its whole text (sv vs nb, bg vs ru, ...)."""
+    """Refine a run's language on its whole text (sv vs nb, bg vs ru, ...).
+
+    Only a language with easily confused neighbours can change here, so only
+    then is the text scored again (for de, fr, en, ... this costs nothing).
+    """
+    if not any(lang in g for g in CONFUSABLE):
+        return lang
     conf = confidences(text[:5000], codes)
     if not conf:
         return lang

@@ -40,3 +40,50 @@ def test_viterbi_keeps_short_lines_with_their_neighbours():
 def test_confusable_groups():
     assert langid.same_group("sv", "nb") and langid.same_group("bg", "ru")
     assert not langid.same_group("sv", "fi") and not langid.same_group("bg", "en")
+
+
+def test_pieces_cut_lines_at_sentence_ends_but_not_after_initials_or_ordinals():
+    # Text+Berg (eval/data/textberg/de/002 and fr/001): Moses keeps these together, so must the pieces
+    text = ("Erinnern sich diejenigen , die uns damals geholfen haben , noch an den 12. August 1973 ? "
+            "Es erhebt sich die Frage , ob wir direkt das Tal von St. Niklaus erreichen wollen .\n"
+            "La voie classique , tracée en 1938 par M. Lüthy , jouit d' une réputation particulière .")
+    assert langid.pieces(text) == [
+        "Erinnern sich diejenigen , die uns damals geholfen haben , noch an den 12. August 1973 ?",
+        "Es erhebt sich die Frage , ob wir direkt das Tal von St. Niklaus erreichen wollen .",
+        "La voie classique , tracée en 1938 par M. Lüthy , jouit d' une réputation particulière ."]
+
+
+def test_combined_evidence_multiplies_pieces_and_ignores_pieces_without_letters():
+    conf = langid.combine([{"de": 0.9, "nl": 0.1}, {"de": 0.6, "fr": 0.4}, {}])
+    # de: 0.9 * 0.6; nl: 0.1 * floor; fr: floor * 0.4 (a language a piece does not list counts at 1e-4)
+    assert max(conf, key=conf.get) == "de" and abs(conf["de"] - 0.54 / (0.54 + 1e-5 + 4e-5)) < 1e-9
+    # a header line and a date line: the date carries no evidence, the paragraph is the header's
+    assert langid.paragraph_confidences("Pressmeddelande 99/2017\n24.5.2017") == \
+        langid.confidences("Pressmeddelande 99/2017")
+
+
+def test_a_foreign_sentence_inside_a_paragraph_is_still_found():
+    # paragraph evidence is only a prior: every sentence is still judged on its own text
+    from align.pipeline import documents_from_text
+
+    sv = SV.read_text(encoding="utf-8").split("\n\n")
+    en = "The conference is organised in collaboration with the CBSS Task Force Against Trafficking in Human Beings."
+    text = "\n\n".join(sv[:4] + [sv[4].strip() + " " + en] + sv[5:])
+    (doc,) = documents_from_text(text, "mixed.txt")
+    assert doc.lang == "sv"
+    assert {s.text: s.lang for s in doc.sentences if s.lang} == {en: "en", "Muualla verkossa": "fi"}
+
+
+def test_reading_scores_each_piece_once():
+    # the per-sentence check finds the paragraph pieces' scores in the cache: lingua runs about
+    # once per sentence, not once per paragraph and again per sentence (the cost of a cold read)
+    # (scoring whole paragraphs as well would make it 1.33 calls a sentence here)
+    from align.pipeline import documents_from_text
+
+    lines = (SV.parent.parent / "eval" / "data" / "textberg" / "de" / "003").read_text("utf-8").split("\n")
+    text = "\n\n".join(" ".join(lines[k:k + 3]) for k in range(0, len(lines), 3))  # prose: 3 sentences a line
+    langid._scored.cache_clear()
+    (doc,) = documents_from_text(text, "003.txt")
+    calls = langid._scored.cache_info().misses
+    assert doc.lang == "de" and len(doc.sentences) > 80
+    assert calls <= 1.1 * len(doc.sentences), (calls, len(doc.sentences))
