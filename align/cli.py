@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Optional
 
@@ -127,9 +126,9 @@ def _write_report(path: Path, results, unpaired=None) -> None:
 
 
 def _divergence_lines(divs) -> None:
-    counts = Counter(d.severity for d in divs)
-    err.print(f"{len(divs)} divergences: {counts['error']} errors, {counts['warning']} warnings, "
-              f"{counts['note']} notes")
+    from .export.report import severity_counts
+
+    err.print(f"{len(divs)} divergence{'' if len(divs) == 1 else 's'}: {severity_counts(divs)}")
 
 
 @app.command()

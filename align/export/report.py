@@ -16,6 +16,12 @@ from ..documents import Alignment, Divergence
 from .atomic import write_text
 
 
+def severity_counts(divs: list[Divergence]) -> str:
+    """'1 error, 2 warnings, 0 notes': the one way reports and the CLI count divergences."""
+    sev = Counter(d.severity for d in divs)
+    return ", ".join(f"{sev[k]} {k if sev[k] == 1 else k + 's'}" for k in ("error", "warning", "note"))
+
+
 def divergence_dicts(divs: list[Divergence]) -> list[dict]:
     return [asdict(d) for d in divs]
 
@@ -81,11 +87,10 @@ def _tags(divs: list[Divergence]) -> str:
 
 def _pair_section(n: int, al: Alignment, divs: list[Divergence], outputs: dict[str, str]) -> str:
     counts = Counter(d.kind for d in divs)
-    sev = Counter(d.severity for d in divs)
     pairs = sum(1 for l in al.links if l.src and l.tgt)
     out = [f'<h2 id="pair{n}">{e(al.src.name)} ({e(al.src.lang)}) → {e(al.tgt.name)} ({e(al.tgt.lang)})</h2>']
     out.append(f"<p>{len(al.src.sentences)} source and {len(al.tgt.sentences)} target sentences, "
-               f"{pairs} aligned pairs; {sev['error']} errors, {sev['warning']} warnings, {sev['note']} notes. "
+               f"{pairs} aligned pairs; {severity_counts(divs)}. "
                f"Method: {e(al.method)} {e(al.encoder)}.</p>")
     if outputs:
         out.append("<p><small>" + " · ".join(f"{e(k)}: {e(Path(v).name)}" for k, v in outputs.items())
