@@ -306,3 +306,32 @@ def test_a_sentence_the_merge_reads_better_without_is_unsupported_even_on_the_sa
     fr = [t for j, t in enumerate(fr) if j not in {j for a, b in gold if 10 in a for j in b}]
     bead = next(l for l in EmbeddingAligner(encoder).align(de, fr) if 10 in l.src)
     assert bead.src == (9, 10) and bead.unsupported_src == (10,)
+
+
+def _pairs(src, tgt, **params):
+    return [(l.src, l.tgt) for l in EmbeddingAligner(TrigramEncoder(), EmbeddingParams(**params)).align(src, tgt)]
+
+
+_WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+_SENTS = [f"sentence number {w} about the {w} topic" for w in _WORDS]
+
+
+def test_fragments_of_punctuation_and_debris_are_told_apart():
+    from align.aligners.embedding import fragment_kind
+
+    assert [fragment_kind(x) for x in ["!", "» .", "__ .", "Vv", "141", "D.A .", "Basta .", "Wie mühsam"]] == \
+        [2, 2, 2, 1, 1, 1, 0, 0]
+
+
+def test_a_punctuation_fragment_goes_with_the_sentence_before_it():
+    tgt = _SENTS[:3] + ["!"] + _SENTS[3:]  # the splitter cut off the "!" that ends target sentence 2
+    # skipping made expensive, so the fragment must join a bead: the one before it, not the one after
+    assert ((2,), (2, 3)) in _pairs(_SENTS, tgt, skip=-0.5)
+    assert ((3,), (3, 4)) in _pairs(_SENTS, tgt, skip=-0.5, lead_fragment=0.0)
+
+
+def test_two_sentences_the_translation_swapped_are_aligned_crosswise():
+    tgt = _SENTS[:3] + [_SENTS[4], _SENTS[3]] + _SENTS[5:]
+    pairs = _pairs(_SENTS, tgt, skip=-0.2)  # the DP takes the 2-2 bead; ``swap_crossed`` splits it
+    assert ((3,), (4,)) in pairs and ((4,), (3,)) in pairs
+    assert ((3, 4), (3, 4)) in _pairs(_SENTS, tgt, skip=-0.2, swap=1.01)

@@ -17,7 +17,11 @@ nearest neighbours (which tells a generic sentence from a specific one). The
 margin is then scaled by how well the character lengths agree, and adjusted
 for shared names and numbers, for sentence-final punctuation that does not
 agree and for sentences in a third language. Leaving a sentence unaligned,
-merging and crossing a paragraph break have fixed costs.
+merging and crossing a paragraph break have fixed costs, and so has a bead
+side that starts with a fragment of punctuation or holds OCR debris, which
+the encoder cannot judge (``fragment_kind``). A 2-2 bead whose sentences
+translate each other crosswise becomes the two crossed pairs
+(``swap_crossed``).
 
 The first pass finds the best path with a cheap version of that score (kNN
 baseline, summed vectors) over the whole grid, or, for long documents, in a
@@ -84,12 +88,18 @@ class EmbeddingParams:
     skip: float = -0.02  # gain of leaving one sentence unaligned
     merge: float = 0.0  # cost per extra sentence in a bead
     cross_paragraph: float = 0.05  # cost of a bead spanning a paragraph break
+    # fragments the encoder cannot judge (``fragment_kind``): a side of 2+ sentences that starts with one made only
+    # of punctuation ("!", "» .": the end of the sentence before it, cut off by the splitter) costs lead_fragment;
+    # each sentence of fewer than 3 letters (OCR debris, figure labels, page numbers) in such a side costs debris
+    lead_fragment: float = 0.05
+    debris: float = 0.02
     length: bool = True  # scale the margin by the agreement of the character lengths
     lexical: float = 0.01  # weight of the names, numbers and cognates the two sides share
     punctuation: float = 0.02  # cost when the two sides end with different punctuation (. ? ! : ;)
     foreign: float = 0.1  # cost of pairing a sentence in a third language (e.g. Finnish boilerplate)
     rescue: float = 0.5  # confidence needed to pair leftover sentences out of order
     rescue_window: int = 12  # how far apart (in sentences) such out-of-order pairs may be
+    swap: float = 0.99  # confidence both crossed pairs of a 2-2 bead need to replace it (``swap_crossed``)
     exact_overlaps: bool = True  # embed the joined text of plausible multi-sentence runs
     exact_max: int = 3  # longest run embedded as one text
     exact_min_posterior: float = 0.01  # posterior a bead needs for its runs to be embedded
@@ -218,6 +228,22 @@ def lexical_vectors(src: list[str], tgt: list[str]) -> tuple[np.ndarray, np.ndar
     return out[0], out[1]
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+_ALNUM = re.compile(r"[^\W_]")
+
+
+def fragment_kind(text: str) -> int:
+    """2 for a sentence with no letter or digit (punctuation only), 1 for one of fewer than 3 letters, else 0.
+
+    Such fragments carry next to nothing for the encoder: merged into a bead
+    they hardly change its vectors, so the bead's evidence cannot say whether
+    they belong there (``EmbeddingParams.lead_fragment``, ``debris``).
+    """
+    if not _ALNUM.search(text):
+        return 2
+    return 1 if len(_LETTER.findall(text)) < 3 else 0
+
+
 def end_class(text: str) -> int:
     """Which punctuation a sentence ends with: 1-5 for . ? ! : ; and 0 for anything else.
 
@@ -312,9 +338,9 @@ class EmbeddingAligner:
             else:
                 links.append(Link(src, tgt, 0.0))
         if not unsupported:
-            return rescue_reordered(links, state)
+            return swap_crossed(rescue_reordered(links, state), state)
         place = monotone_places(links)  # before out-of-order pairs are added
-        return unmark_moved(rescue_reordered(links, state), place, state, self.encoder)
+        return swap_crossed(unmark_moved(rescue_reordered(links, state), place, state, self.encoder), state)
 
 
 class _State:
@@ -347,6 +373,11 @@ class _State:
         self.FT = {b: _prefix_mean(np.array(tgt_foreign, dtype=float), b) for b in sizes}
         self.sp = np.array(src_paras)
         self.tp = np.array(tgt_paras)
+        ks = np.array([fragment_kind(x) for x in src])
+        kt = np.array([fragment_kind(x) for x in tgt])
+        self.PS, self.PT = ks == 2, kt == 2  # punctuation only
+        self.DS = {a: _prefix_mean(ks == 1, a) * a for a in sizes}  # debris sentences in the run ending at i
+        self.DT = {b: _prefix_mean(kt == 1, b) * b for b in sizes}
         self.exact: set[tuple[str, int, int]] = set()
 
     # -- the evidence of a bead -------------------------------------------------------------
@@ -431,9 +462,15 @@ class _State:
         return np.where(count > 0, sims / np.maximum(count, 1), fallback)
 
     def structural(self, a: int, b: int, I, J) -> np.ndarray:
-        """Costs that do not depend on content: merges and paragraph breaks inside a bead."""
+        """Costs that do not depend on content: merges, paragraph breaks and fragments inside a bead."""
         p = self.p
         cost = p.merge * (a + b - 2)
+        if (p.lead_fragment or p.debris) and (a > 1 or b > 1):
+            I, J = np.asarray(I), np.asarray(J)
+            for size, ends, lead, debris, count in ((a, I, self.PS, self.DS, self.n), (b, J, self.PT, self.DT, self.m)):
+                if size > 1:  # (as below, beads ending below their size are never asked for)
+                    start = np.clip(ends - size, 0, count - 1)
+                    cost = cost + p.lead_fragment * lead[start] + p.debris * debris[size][np.clip(ends, 0, count)]
         if p.cross_paragraph and (a > 1 or b > 1):
             I, J = np.asarray(I), np.asarray(J)
             cross = np.zeros(np.broadcast_shapes(I.shape, J.shape))
@@ -750,6 +787,34 @@ def unmark_moved(links: list[Link], places, state: _State, encoder) -> list[Link
         return links
     return [replace(l, unsupported_src=tuple(i for i in l.unsupported_src if i not in moved_s),
                     unsupported_tgt=tuple(j for j in l.unsupported_tgt if j not in moved_t)) for l in links]
+
+
+def swap_crossed(links: list[Link], state: _State) -> list[Link]:
+    """Split a 2-2 bead whose sentences translate each other crosswise into the two crossed pairs.
+
+    Two sentences whose order the translation swapped (a caption and a
+    line of text, two clauses) can only be aligned in order as one 2-2 bead.
+    When each source sentence on its own reads as a translation of the other
+    target sentence (both crossed pairs have at least the confidence ``swap``)
+    and better than of its own (each crossed pair's evidence beats both
+    straight pairs'), the bead is replaced by the crossed pairs; like
+    ``rescue_reordered``'s, they cross each other.
+    """
+    p = state.p
+    cands = [k for k, l in enumerate(links) if len(l.src) == 2 and len(l.tgt) == 2]
+    if not cands or p.swap > 1:
+        return links
+    out = list(links)
+    for k in cands:
+        (i, i2), (j, j2) = links[k].src, links[k].tgt
+        ev = state.evidence(1, 1, [i + 1, i2 + 1, i + 1, i2 + 1], [j2 + 1, j + 1, j + 1, j2 + 1],
+                            neighbours=False, cells="pairs")
+        if ev[:2].min() <= ev[2:].max():
+            continue
+        crossed = [state.link(i, i + 1, j2, j2 + 1), state.link(i2, i2 + 1, j, j + 1)]
+        if min(c.score for c in crossed) >= p.swap:
+            out[k] = crossed
+    return [x for l in out for x in (l if isinstance(l, list) else [l])]
 
 
 def rescue_reordered(links: list[Link], state: _State) -> list[Link]:
