@@ -1,3 +1,3 @@
 """align: sentence alignment, translation memories and divergence reports for translated documents."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

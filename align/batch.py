@@ -170,17 +170,19 @@ def _aligner_for(spec: ToolSpec, vectors: dict[str, np.ndarray], quick: bool = F
     return make_aligner(spec.method), None
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     """Pool workers: one thread each (there is one worker per core), and Ctrl-C is the parent's job."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 
 def _exit_with_parent(parent: int, every: float = 1.0) -> None:
     """End this worker once the main process is gone (killed, say): an orphan would hold a core and
-    its memory for nothing, since no one reads its results. The rerun resumes from the saved state."""
+    its memory for nothing, since no one reads its results. The rerun resumes from the saved state.
+    (``parent`` is the pid the pool was made by, so a parent gone before this thread starts counts too;
+    where orphans are not re-parented, as on Windows, this never fires.)"""
     while True:
         time.sleep(every)
         if os.getppid() != parent:
@@ -433,7 +435,7 @@ class LocalRunner:
             import multiprocessing
 
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_worker_init)
+                                             initializer=_worker_init, initargs=(os.getpid(),))
         return self._pool
 
     def imap(self, fn: Callable, items: Iterable) -> Iterator[tuple[int, Any, BaseException | None]]:

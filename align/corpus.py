@@ -684,6 +684,8 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
         timer.lap("embedding")
 
         # 3. pairing: cheap candidates, then quick alignments of the plausible ones (in parallel)
+        failed: list[dict] = []  # pairing checks and pairs that raised: listed, never silent
+
         def scorer(pairs: list[tuple[Document, Document]]) -> list[float]:
             """Quick alignments of the plausible candidates, remembered in OUT for the next run."""
             known = read_scores(out)
@@ -697,6 +699,10 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
                 scores[todo[k]] = value if error is None else 0.0
                 if error is None:
                     known[keys[todo[k]]] = value
+                else:  # the candidate cannot be paired this run; say why (the next run tries again)
+                    a, b = pairs[todo[k]]
+                    failed.append({"source": a.name, "target": b.name,
+                                   "error": f"pairing check failed: {describe_error(error)}"})
                 done += 1
                 if progress:
                     progress("pairing", done, len(pairs))
@@ -731,7 +737,6 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
         reused = sum(r is not None for r in records)
         fresh_flags = [r is None for r in records]
         slot = [k for k, r in enumerate(records) if r is None]
-        failed = []
         if progress:
             progress("aligning", reused, len(pairs))
         done = reused

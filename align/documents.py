@@ -57,10 +57,10 @@ class Document:
         A binary search over the line starts, found once: counting newlines per call made a
         report on a 100,000-sentence document quadratic.
         """
-        starts = self.__dict__.get("_line_starts")
-        if starts is None:
-            starts = self.__dict__["_line_starts"] = [m.end() for m in re.finditer("\n", self.text)]
-        return bisect.bisect_left(starts, offset + 1) + 1
+        cached = self.__dict__.get("_line_starts")  # (the text it was found for, the starts)
+        if cached is None or cached[0] is not self.text:
+            cached = self.__dict__["_line_starts"] = (self.text, [m.end() for m in re.finditer("\n", self.text)])
+        return bisect.bisect_left(cached[1], offset + 1) + 1
 
 
 @dataclass
@@ -82,7 +82,12 @@ class Link:
 
 @dataclass
 class Alignment:
-    """Ordered, non-crossing links that cover every sentence of both sides once."""
+    """Ordered links that cover every sentence of both sides once.
+
+    Links follow source order; they do not cross, except the out-of-order
+    pairs the embedding aligner adds (``rescue_reordered``, ``swap_crossed``),
+    which the reordering check reports.
+    """
 
     src: Document
     tgt: Document

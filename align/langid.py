@@ -63,9 +63,6 @@ _CYR_TO_LAT = str.maketrans("АаВСсЕеНКМОоРрТХху", "AaBCcEeHKMO
 _WORD = re.compile(r"\w+")
 _CYRILLIC = re.compile("[\u0400-\u052f]")
 _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
-_CYR = "\u0400-\u052F"
-_LAT = "A-Za-z\u00C0-\u024F"
-_MIXED_WORD = re.compile(rf"\w*(?:[{_CYR}]\w*[{_LAT}]|[{_LAT}]\w*[{_CYR}])\w*")
 
 
 def same_group(a: str | None, b: str | None) -> bool:
@@ -97,7 +94,7 @@ def fold_homoglyphs(text: str) -> str:
             return word.translate(_LATIN_TO_CYR if cyr >= lat else _CYR_TO_LAT)
         return word
 
-    return _MIXED_WORD.sub(fix, text)
+    return _WORD.sub(fix, text)  # linear: a pattern for mixed words alone backtracks on long words
 
 
 def mixed_script_words(text: str) -> list[str]:

@@ -104,6 +104,25 @@ def test_a_bad_file_is_reported_and_never_stops_the_run(tmp_path, encoder, align
     assert json.loads((out / "summary.json").read_text("utf-8"))["totals"]["skipped_files"] == 2
 
 
+def test_a_pairing_check_that_fails_is_listed_and_tried_again_next_run(tmp_path, encoder, aligner, monkeypatch):
+    import align.corpus
+
+    folder, out = _folder(tmp_path), tmp_path / "out"
+
+    def broken(task):
+        raise MemoryError("no room for the quick alignment")
+
+    monkeypatch.setattr(align.corpus, "score_task", broken)
+    result = run_corpus(folder, out, encoder, aligner, options=BatchOptions(jobs=1))
+    assert _pairs(result) == set()  # no pair can be confirmed ...
+    failed = {(f["source"], f["target"]): f["error"] for f in result.failed}
+    assert failed and all("pairing check failed" in e and "MemoryError" in e for e in failed.values())  # ... and why
+    assert json.loads((out / "summary.json").read_text("utf-8"))["totals"]["failed_pairs"] == len(failed)
+    monkeypatch.undo()
+    again = run_corpus(folder, out, encoder, aligner, options=BatchOptions(jobs=1))  # nothing wrong remembered
+    assert _pairs(again) == WANT and again.failed == []
+
+
 def test_the_process_pool_returns_every_result_and_every_error(tmp_path):
     good = tmp_path / "a.txt"
     good.write_text("Det här är en mening. Här är en till.\n", encoding="utf-8")
