@@ -222,6 +222,25 @@ def test_a_5000_character_line_without_punctuation_is_kept_whole(tmp_path, out):
     assert nonspace("".join(r["src"] for r in rows)) == nonspace(line)
 
 
+@pytest.mark.parametrize("letters", ["абвгдежзийклмнопрстуфхцчшщъюя", "абвгдежзийклмнопрстуфхцчшщъюяaeopcx"])
+def test_a_5000_character_word_in_a_text_with_two_scripts(tmp_path, out, letters):
+    # a glued token from a broken text layer, in a Bulgarian file that also names "CBSS": language detection
+    # folds look-alike letters in every mixed-script word, and must do it in linear time (a pattern for
+    # mixed words alone backtracked on a long single-script word: minutes for this one)
+    rng = random.Random(7)
+    glued = "".join(rng.choice(letters) for _ in range(5000))
+    text = ("Министерството на вътрешните работи и CBSS организират конференция. " + glued + "\n\n"
+            "Срещата ще се проведе следващия вторник в сградата на общината.\n")
+    src = tmp_path / "bg.txt"
+    src.write_text(text, "utf-8")
+    t0 = time.perf_counter()
+    proc = align("pair", src, SV_SMALL, "-o", out / "x.jsonl", *LENGTH)
+    assert_success(proc)
+    assert time.perf_counter() - t0 < 60
+    rows = jsonl_rows(out / "x.jsonl")
+    assert nonspace("".join(r["src"] for r in rows)) == nonspace(text)
+
+
 def test_the_same_file_as_source_and_target(tmp_path, out):
     proc = align("pair", SV_SMALL, SV_SMALL, "-o", out / "x.tmx", *LENGTH)
     assert_clean_failure(proc, SV_SMALL, out)
