@@ -148,3 +148,30 @@ def test_cli_chooses_the_engine_and_the_report_names_it(tmp_path):
     bad = align("pair", SV, EN, "-o", tmp_path / "q.tsv", "--encoder", "turbo")
     assert bad.returncode == 1 and "unknown encoder" in bad.stderr and "Traceback" not in bad.stderr
     assert not (tmp_path / "q.tsv").exists()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+@pytest.mark.parametrize("shift", [0.0, 100.0, -120.0])  # plain; exp would overflow; every key would underflow
+def test_attention_matches_softmax_attention_with_padding(dtype, shift):
+    """Our attention (exp without max subtraction, padded keys masked) against torch's, logits of any size."""
+    import torch
+
+    from align.e5fast.model import Batch, attend
+
+    torch.manual_seed(0)
+    dt = getattr(torch, dtype)
+    lengths, heads, hd = [3, 5, 5, 7], 2, 4
+    batch = Batch(lengths, heads, dt)
+    n, longest = batch.size, batch.longest
+    q, k, v = (torch.randn(heads * n, longest, hd) for _ in range(3))
+    k[..., 0] = 1.0
+    q[..., 0] += shift  # moves every logit of a row by about `shift`
+    q, k, v = q.to(dt), k.to(dt), v.to(dt)
+    out = torch.empty(n * longest, heads, hd, dtype=dt)
+    attend(q, k, v, batch.key_bias, out.permute(1, 0, 2))
+    mask = (torch.arange(longest)[None, :] < torch.tensor(lengths)[:, None]).repeat(heads, 1)[:, None, :]
+    scores = (q @ k.transpose(1, 2)).float()  # as rounded in `dtype` (bf16 logits near 100 are 0.5 apart)
+    ref = torch.softmax(scores.masked_fill(~mask, float("-inf")), -1) @ v.float()
+    ref = ref.view(heads, n * longest, hd).permute(1, 0, 2)
+    assert torch.isfinite(out).all()
+    assert torch.allclose(out.float(), ref, atol=0.05 if dtype == "bfloat16" else 1e-4)

