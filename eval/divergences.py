@@ -159,7 +159,9 @@ def capture_state():
 
     ``EmbeddingAligner.align`` calls ``rescue_reordered(links, state)`` once, near its end;
     wrapping that module-level function hands us ``state``, whose ``link(i0,
-    i1, j0, j1)`` is the very confidence the aligner gives a bead.
+    i1, j0, j1)`` is the very confidence the aligner gives a 1-1 bead (used
+    here for forced 1-1 pairs only: a merge bead on the path was scored before
+    ``peel_unsupported`` embedded more runs, so ``link`` may differ for it).
     """
     import align.aligners.embedding as emb
 
