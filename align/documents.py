@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -57,10 +58,12 @@ class Document:
         A binary search over the line starts, found once: counting newlines per call made a
         report on a 100,000-sentence document quadratic.
         """
-        cached = self.__dict__.get("_line_starts")  # (the text it was found for, the starts)
-        if cached is None or cached[0] is not self.text:
-            cached = self.__dict__["_line_starts"] = (self.text, [m.end() for m in re.finditer("\n", self.text)])
-        return bisect.bisect_left(cached[1], offset + 1) + 1
+        return bisect.bisect_left(self._line_starts, offset + 1) + 1
+
+    @functools.cached_property
+    def _line_starts(self) -> list[int]:
+        """Offsets where lines 2, 3, ... begin (the text of a Document is not changed once read)."""
+        return [m.end() for m in re.finditer("\n", self.text)]
 
 
 @dataclass

@@ -89,15 +89,12 @@ def test_a_memory_in_the_folder_is_re_checked(tmp_path, encoder):
 def _revisions(article: str = "003", chunk: int = 5, width: int = 8, step: int = 2) -> list[Document]:
     """Five revisions of one Text+Berg article in German and French: windows of 8 five-link chunks
     two chunks apart, so each revision shares 6 of its 8 chunks with the next (near-copies)."""
-    from pathlib import Path
-
     from align.documents import Sentence
     from align.scoring import read_links
+    from eval.textberg import DATA, read_sentences
 
-    data = Path(__file__).resolve().parent.parent / "eval" / "data" / "textberg"
-    de = (data / "de" / article).read_text("utf-8").split("\n")
-    fr = (data / "fr" / article).read_text("utf-8").split("\n")
-    links = [(s, t) for s, t in read_links(data / "gold" / article) if s and t]
+    de, fr = read_sentences(DATA / "de" / article), read_sentences(DATA / "fr" / article)
+    links = [(s, t) for s, t in read_links(DATA / "gold" / article) if s and t]
     chunks = [links[k:k + chunk] for k in range(0, len(links) - chunk + 1, chunk)]
     docs = []
     for i in range(0, len(chunks) - width + 1, step):

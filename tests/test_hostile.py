@@ -327,14 +327,14 @@ def test_one_sentence_against_five_hundred(tmp_path, out, direction):
 def _textberg_bundle() -> tuple[list[str], list[str], list[tuple[tuple[int, ...], tuple[int, ...]]]]:
     """Text+Berg's seven articles one after the other, with their gold links shifted to match."""
     from align.scoring import read_links
+    from eval.textberg import DATA, DOCS, read_sentences
 
-    tb = ROOT / "eval" / "data" / "textberg"
     de, fr, gold = [], [], []
-    for doc in sorted(p.name for p in (tb / "de").iterdir()):
+    for doc in DOCS:
         di, fi = len(de), len(fr)
-        de += (tb / "de" / doc).read_text("utf-8").splitlines()
-        fr += (tb / "fr" / doc).read_text("utf-8").splitlines()
-        gold += [(tuple(i + di for i in s), tuple(j + fi for j in t)) for s, t in read_links(tb / "gold" / doc)]
+        de += read_sentences(DATA / "de" / doc)
+        fr += read_sentences(DATA / "fr" / doc)
+        gold += [(tuple(i + di for i in s), tuple(j + fi for j in t)) for s, t in read_links(DATA / "gold" / doc)]
     return de, fr, gold
 
 

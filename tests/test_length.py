@@ -9,8 +9,6 @@ when a long block on one side pushes the path far off the diagonal.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from nltk.translate.gale_church import align_blocks
@@ -18,12 +16,11 @@ from nltk.translate.gale_church import align_blocks
 from align.aligners import length
 from align.aligners.length import LengthAligner, log_two_tailed
 
-TEXTBERG = Path(__file__).resolve().parents[1] / "eval" / "data" / "textberg"
-DOCS = sorted(p.name for p in (TEXTBERG / "de").iterdir())
+from eval.textberg import DATA, DOCS, read_sentences
 
 
 def lines(lang: str, doc: str) -> list[str]:
-    return [x for x in (TEXTBERG / lang / doc).read_text("utf-8").splitlines() if x.strip()]
+    return read_sentences(DATA / lang / doc)
 
 
 def sentence_pairs(links) -> list[tuple[int, int]]:
