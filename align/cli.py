@@ -420,19 +420,49 @@ def convert(
 def evaluate(
     gold: list[Path] = typer.Option(..., "--gold", help="Gold link file(s), one link per line: [i, j]:[k]."),
     pred: list[Path] = typer.Option(..., "--pred", help="Predicted link file(s), in the same order."),
+    errors: bool = typer.Option(False, "--errors",
+                                help="Also list, per file, where the prediction and the gold differ: the gold's links"
+                                     " and the wrong predicted ones, with the sentences when --src and --tgt are given."),
+    src: list[Path] = typer.Option([], "--src", help="With --errors: the source sentence file(s), one sentence per"
+                                                     " line (as given to align pair --presplit), in the same order."),
+    tgt: list[Path] = typer.Option([], "--tgt", help="With --errors: the target sentence file(s), likewise."),
 ) -> None:
     """Score alignments against gold links (strict and lax precision, recall, F1)."""
-    from .scoring import score_files
+    from .scoring import disagreements, format_disagreements, read_links, score
 
     if len(gold) != len(pred):
         raise InputError(f"{len(gold)} gold files but {len(pred)} predictions")
-    s = score_files([str(g) for g in gold], [str(p) for p in pred])
+    for name, files in (("--src", src), ("--tgt", tgt)):
+        if files and len(files) != len(gold):
+            raise InputError(f"{len(files)} {name} files for {len(gold)} gold files")
+    if (src or tgt) and not errors:
+        raise InputError("--src and --tgt are for --errors")
+    try:
+        golds, preds = [read_links(g) for g in gold], [read_links(p) for p in pred]
+    except OSError as e:
+        raise InputError(f"{e.filename}: {e.strerror}") from None
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    texts = [[[x.text for x in _read_presplit(f, "und").sentences] for f in files] if files else None
+             for files in (src, tgt)]
+    s = score(golds, preds)
     table = Table(title="alignment scores")
     for col in ("", "precision", "recall", "F1"):
         table.add_column(col, justify="right")
     for mode in ("strict", "lax"):
         table.add_row(mode, f"{s[mode + '_p']:.3f}", f"{s[mode + '_r']:.3f}", f"{s[mode + '_f1']:.3f}")
     out.print(table)
+    if not errors:
+        return
+    for k, (g, p) in enumerate(zip(golds, preds)):
+        places = disagreements(g, p)
+        missed = [link for d in places for link in d.missed]
+        sents = [side[k] if side else None for side in texts]
+        out.print(f"\n{pred[k]} against {gold[k]}: {len(places)} places differ, "
+                  f"{sum(len(d.wrong) for d in places)} wrong links, {len(missed)} gold links not found"
+                  f" ({sum(1 for a, b in missed if a and b)} with both sides, which recall counts)",
+                  markup=False, highlight=False)
+        out.print(format_disagreements(places, *sents), end="", markup=False, highlight=False)
 
 
 @app.command()

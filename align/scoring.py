@@ -19,6 +19,7 @@ Bertalign), micro-averaged over all links of all documents:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -45,8 +46,12 @@ def parse_links(text: str, source: str = "<string>") -> list[LinkPair]:
 
 
 def read_links(path: str | Path) -> list[LinkPair]:
-    """Read a link file (``[i, j]:[k]`` per line)."""
-    return parse_links(Path(path).read_text(encoding="utf-8"), str(path))
+    """Read a link file (``[i, j]:[k]`` per line); ValueError names the file if it is not one."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a link file (not UTF-8 text)") from None
+    return parse_links(text, str(path))
 
 
 def _as_pair(link) -> LinkPair:
@@ -148,3 +153,83 @@ def link_correct(gold: Sequence, pred: Sequence) -> list[bool]:
     """For each predicted link of one document, whether the gold holds exactly that link."""
     ref = {p for p in map(_as_pair, gold)}
     return [_as_pair(link) in ref for link in pred]
+
+
+@dataclass
+class Disagreement:
+    """One place where a prediction and the gold differ, for a reader to look at.
+
+    ``wrong``: predicted links the gold does not hold exactly; ``missed``: gold
+    links the prediction does not hold exactly (a one-sided gold link is listed
+    too, though recall does not count it); joined into one place when they share
+    a sentence. ``src``/``tgt``: every sentence they touch, sorted.
+    """
+
+    wrong: list[LinkPair] = field(default_factory=list)
+    missed: list[LinkPair] = field(default_factory=list)
+    src: tuple[int, ...] = ()
+    tgt: tuple[int, ...] = ()
+
+
+def disagreements(gold: Sequence, pred: Sequence) -> list[Disagreement]:
+    """Where one document's predicted links differ from the gold, in source order (see ``Disagreement``)."""
+    ref = {p for p in map(_as_pair, gold) if p[0] or p[1]}
+    hyp = {p for p in map(_as_pair, pred) if p[0] or p[1]}
+    items = [(True, x) for x in sorted(hyp - ref)] + [(False, x) for x in sorted(ref - hyp)]
+    parent = list(range(len(items)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    owner: dict[tuple[str, int], int] = {}  # the first item seen holding each sentence
+    for k, (_, (src, tgt)) in enumerate(items):
+        for key in [("s", i) for i in src] + [("t", j) for j in tgt]:
+            if key in owner:
+                parent[root(k)] = root(owner[key])
+            else:
+                owner[key] = k
+    groups: dict[int, Disagreement] = {}
+    for k, (is_wrong, link) in enumerate(items):
+        d = groups.setdefault(root(k), Disagreement())
+        (d.wrong if is_wrong else d.missed).append(link)
+    out = []
+    for d in groups.values():
+        d.src = tuple(sorted({i for s, _ in d.wrong + d.missed for i in s}))
+        d.tgt = tuple(sorted({j for _, t in d.wrong + d.missed for j in t}))
+        out.append(d)
+    return sorted(out, key=lambda d: (d.src[:1] or (-1,), d.tgt[:1]))
+
+
+def format_disagreements(places: Sequence[Disagreement], src: Sequence[str] | None = None,
+                         tgt: Sequence[str] | None = None, width: int = 160) -> str:
+    """A plain-text listing of ``disagreements``: the gold and predicted links of each place, then its sentences.
+
+    ``src``/``tgt``: the sentences the indices point to (left out when not
+    given); each is cut to ``width`` characters.
+    """
+    from .export.tabular import format_link
+
+    def text(sents, k):
+        if k >= len(sents):
+            return "(no such sentence)"
+        s = sents[k]
+        return s if len(s) <= width else s[:width - 1] + "…"
+
+    lines = []
+    for d in places:
+        lines.append(f"at source {_span(d.src)} / target {_span(d.tgt)}")
+        lines += [f"  gold {format_link(*link)}" for link in d.missed]
+        lines += [f"  pred {format_link(*link)}" for link in d.wrong]
+        for side, sents, idx in (("src", src, d.src), ("tgt", tgt, d.tgt)):
+            if sents is not None:
+                lines += [f"    {side} {k:>5}  {text(sents, k)}" for k in idx]
+    return "".join(line + "\n" for line in lines)
+
+
+def _span(idx: Sequence[int]) -> str:
+    if not idx:
+        return "-"
+    return str(idx[0]) if len(idx) == 1 else f"{idx[0]}-{idx[-1]}"

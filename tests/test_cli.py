@@ -119,3 +119,25 @@ def test_check_writes_csv_report(tmp_path):
     assert {"missing-in-target", "duplicate", "other-language"} <= kinds
     block = next(r for r in rows if r["kind"] == "missing-in-target" and "Ytterligare" in r["source_text"])
     assert block["severity"] == "error" and block["source_line"] == "20" and block["target_text"] == ""
+
+
+def test_eval_lists_where_a_prediction_differs_with_its_sentences(tmp_path):
+    data = ROOT / "eval" / "data" / "textberg"
+    gold = (data / "gold" / "003").read_text("utf-8").splitlines()
+    moved = gold.index("[10]:[11]")
+    pred = tmp_path / "pred"
+    pred.write_text("\n".join(gold[:moved] + ["[10]:[]", "[]:[11]"] + gold[moved + 1:]) + "\n", "utf-8")
+    proc = align("eval", "--gold", data / "gold" / "003", "--pred", pred, "--errors",
+                 "--src", data / "de" / "003", "--tgt", data / "fr" / "003")
+    assert proc.returncode == 0, proc.stderr
+    de10 = (data / "de" / "003").read_text("utf-8").splitlines()[10].strip()
+    assert "1 places differ, 2 wrong links, 1 gold links not found" in proc.stdout
+    assert "gold [10]:[11]" in proc.stdout and "pred [10]:[]" in proc.stdout and de10[:40] in proc.stdout
+    assert proc.stdout.count("    src ") == 1 and proc.stdout.count("    tgt ") == 1
+    bad = tmp_path / "bad"
+    bad.write_text("[1]:[2]\nnot a link\n", "utf-8")
+    for args in (["--pred", bad], ["--pred", pred, "--src", data / "de" / "003"],
+                 ["--pred", pred, "--errors", "--src", data / "de" / "003", "--src", data / "de" / "004"]):
+        proc = align("eval", "--gold", data / "gold" / "003", *args)
+        assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr

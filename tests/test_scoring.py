@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from align.documents import Link
-from align.scoring import count, format_links, parse_links, read_links, score, score_files
+from align.scoring import (count, disagreements, format_disagreements, format_links, parse_links, read_links, score,
+                           score_files)
 
 # Document A. Gold has six links, four of them with both sides non-empty.
 GOLD_A = """\
@@ -123,3 +124,33 @@ def test_empty_and_mismatched_inputs():
         score([[]], [])
     with pytest.raises(ValueError):
         score_files(["a"], [])
+
+
+def test_disagreements_join_the_links_that_share_a_sentence():
+    # A: [1]:[1] and []:[2] stand where the gold has [1]:[1, 2]; everything else agrees
+    (a,) = disagreements(parse_links(GOLD_A), parse_links(PRED_A))
+    assert sorted(a.wrong) == [((), (2,)), ((1,), (1,))] and a.missed == [((1,), (1, 2))]
+    assert (a.src, a.tgt) == ((1,), (1, 2))
+    # B: the merged pair is one place, the pair split into 1-0 and 0-1 another
+    merged, split = disagreements(parse_links(GOLD_B), parse_links(PRED_B))
+    assert merged.wrong == [((0, 1), (0, 1))] and merged.missed == [((0,), (0,)), ((1,), (1,))]
+    assert sorted(split.wrong) == [((), (2,)), ((2,), ())] and split.missed == [((2,), (2,))]
+    assert disagreements(parse_links(GOLD_A), parse_links(GOLD_A)) == []
+
+
+def test_disagreements_on_a_textberg_document(tmp_path):
+    """The places of a real prediction account for every strict error that the scores count."""
+    from eval.textberg import DATA, read_sentences
+
+    gold = read_links(DATA / "gold" / "005")
+    # a prediction that is right except in two places: 13-14 merged on the wrong side, 30 dropped
+    pred = [link for link in gold if not set(link[0]) & {13, 14, 15, 30}]
+    pred += [((13,), (13, 14)), ((14, 15), (15,)), ((30,), ())]
+    places = disagreements(gold, pred)
+    c = count([gold], [pred])
+    assert sum(len(d.wrong) for d in places) == c["n_pred"] - c["strict_p_hits"]
+    assert sum(1 for d in places for a, b in d.missed if a and b) == c["n_gold"] - c["strict_r_hits"]
+    text = format_disagreements(places, read_sentences(DATA / "de" / "005"), read_sentences(DATA / "fr" / "005"))
+    assert "pred [13]:[13, 14]" in text and "pred [30]:[]" in text
+    shown = {int(line.split()[1]) for line in text.splitlines() if line.startswith("    src")}
+    assert shown == {i for d in places for i in d.src} and 0 not in shown  # only the places that differ
