@@ -443,8 +443,11 @@ def evaluate(
         raise InputError(f"{e.filename}: {e.strerror}") from None
     except ValueError as e:
         raise InputError(str(e)) from None
-    texts = [[[x.text for x in _read_presplit(f, "und").sentences] for f in files] if files else None
-             for files in (src, tgt)]
+
+    def sentences(files: list[Path]):  # each file's sentences, numbered as align pair --presplit numbers them
+        return [[x.text for x in _read_presplit(f, "und").sentences] for f in files] if files else None
+
+    src_texts, tgt_texts = sentences(src), sentences(tgt)
     s = score(golds, preds)
     table = Table(title="alignment scores")
     for col in ("", "precision", "recall", "F1"):
@@ -457,12 +460,12 @@ def evaluate(
     for k, (g, p) in enumerate(zip(golds, preds)):
         places = disagreements(g, p)
         missed = [link for d in places for link in d.missed]
-        sents = [side[k] if side else None for side in texts]
         out.print(f"\n{pred[k]} against {gold[k]}: {len(places)} places differ, "
                   f"{sum(len(d.wrong) for d in places)} wrong links, {len(missed)} gold links not found"
                   f" ({sum(1 for a, b in missed if a and b)} with both sides, which recall counts)",
                   markup=False, highlight=False)
-        out.print(format_disagreements(places, *sents), end="", markup=False, highlight=False)
+        out.print(format_disagreements(places, src_texts and src_texts[k], tgt_texts and tgt_texts[k]), end="",
+                  markup=False, highlight=False)
 
 
 @app.command()
