@@ -67,6 +67,9 @@ def test_malformed_and_hostile_tmx(tmp_path):
         (tmp_path / name).write_text(text)
         with pytest.raises(InputError):
             read_tmx(tmp_path / name)
+    (tmp_path / "noversion.tmx").write_text("<tmx><body><tu>")
+    with pytest.raises(InputError, match="no version attribute"):
+        read_tmx(tmp_path / "noversion.tmx")
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP SECRET")
     xxe = (f"<?xml version='1.0'?><!DOCTYPE tmx [<!ENTITY x SYSTEM 'file://{secret}'>]>"

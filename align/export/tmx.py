@@ -173,6 +173,8 @@ def iter_tmx(path: str | Path) -> Iterator[tuple[str, TranslationUnit | None]]:
         for _, root in etree.iterparse(str(p), events=("start",), **_parser_options()):
             if root.tag != "tmx":
                 raise InputError(f"{p}: not a TMX file (root element <{etree.QName(root).localname}>)")
+            if root.get("version") is None:
+                raise InputError(f"{p}: the <tmx> element has no version attribute (TMX 1.4 is read)")
             if root.get("version") not in ("1.4", "1.4b"):
                 raise InputError(f"{p}: TMX version {root.get('version')!r}; only 1.4 is read")
             break
