@@ -70,19 +70,25 @@ def _segmentation(segtype: str, srx: Optional[Path], srx_lang: Optional[str]):
 
 
 def _read_presplit(path: Path, lang: Optional[str]):
-    """A file with one sentence per line, taken as it is (for gold test sets)."""
+    """A file with one sentence per line, taken as it is (for gold test sets).
+
+    Blank lines are not aligned, but they keep their numbers: the links name
+    sentences by 0-based line number, as the gold files of test sets do.
+    """
     from . import langid
     from .documents import Document, Sentence, clean_text, read_text
 
     text = read_text(path)
-    sentences, pos = [], 0
-    for line in text.split("\n"):
+    sentences, ids, pos = [], [], 0
+    for number, line in enumerate(text.split("\n")):
         if line.strip():
             sentences.append(Sentence(clean_text(line), pos, pos + len(line), len(sentences)))
+            ids.append(number)
         pos += len(line) + 1
     if not lang:
         lang = langid.detect(text[:5000])[0] or ""
-    return Document(str(path), path.name, text, lang, [(s.start, s.end) for s in sentences], sentences)
+    return Document(str(path), path.name, text, lang, [(s.start, s.end) for s in sentences], sentences,
+                    ids=ids)
 
 
 def _load_pair(src: Path, tgt: Path, src_lang, tgt_lang, presplit: bool, seg=None):
@@ -220,12 +226,13 @@ def _stdout_pairs(al, fmt_name: str) -> None:
 
     for link in al.links:
         if fmt_name == "links":
-            print(format_link(link.src, link.tgt))
+            print(format_link(al.src.sentence_ids(link.src), al.tgt.sentence_ids(link.tgt)))
             continue
         s = " ".join(al.src.sentences[i].text for i in link.src)
         t = " ".join(al.tgt.sentences[j].text for j in link.tgt)
         if fmt_name == "jsonl":
-            print(json.dumps({"src": s, "tgt": t, "src_ids": list(link.src), "tgt_ids": list(link.tgt),
+            print(json.dumps({"src": s, "tgt": t, "src_ids": al.src.sentence_ids(link.src),
+                              "tgt_ids": al.tgt.sentence_ids(link.tgt),
                               "link": link.kind, "score": link.score}, ensure_ascii=False))
         elif link.src and link.tgt:
             print(f"{xml_safe(s)}\t{xml_safe(t)}\t{link.score:.3f}\t{xml_safe(document_name(al))}")
@@ -444,8 +451,17 @@ def evaluate(
     except ValueError as e:
         raise InputError(str(e)) from None
 
-    def sentences(files: list[Path]):  # each file's sentences, numbered as align pair --presplit numbers them
-        return [[x.text for x in _read_presplit(f, "und").sentences] for f in files] if files else None
+    def sentences(files: list[Path]):  # each file's lines by 0-based number, as align pair --presplit numbers them
+        if not files:
+            return None
+        out = []
+        for f in files:
+            doc = _read_presplit(f, "und")
+            texts = [""] * (max(doc.ids, default=-1) + 1)
+            for number, s in zip(doc.ids, doc.sentences):
+                texts[number] = s.text
+            out.append(texts)
+        return out
 
     src_texts, tgt_texts = sentences(src), sentences(tgt)
     s = score(golds, preds)

@@ -51,6 +51,13 @@ class Document:
     sentences: list[Sentence] = field(default_factory=list)
     span: tuple[int, int] | None = None  # the part of ``text`` this document covers
     paragraph_langs: list[str] = field(default_factory=list)  # detected language of each paragraph
+    # The numbers a user knows the sentences by, where they are not their positions: a --presplit file's 0-based
+    # line numbers (its blank lines are no sentences, but gold links of a test set count them). None: positions.
+    ids: list[int] | None = None
+
+    def sentence_ids(self, positions) -> list[int]:
+        """The user's numbers of the sentences at these positions (for link files and JSONL ids)."""
+        return [self.ids[k] for k in positions] if self.ids is not None else list(positions)
 
     def line_of(self, offset: int) -> int:
         """1-based line number of a character offset (for human-readable reports).

@@ -49,6 +49,27 @@ def test_links_format_on_presplit_input(tmp_path):
     assert out.read_text().splitlines() == ["[0]:[0]", "[1]:[1]", "[2]:[2]"]
 
 
+def test_presplit_links_count_blank_lines_as_gold_files_do(tmp_path):
+    src = tmp_path / "de.txt"
+    tgt = tmp_path / "fr.txt"
+    src.write_text("Der Gipfel war hoch.\n\nWir stiegen langsam auf.\nOben war es kalt.\n", "utf-8")
+    tgt.write_text("Le sommet était haut.\nNous sommes montés lentement.\n\n\nEn haut, il faisait froid.\n", "utf-8")
+    out = tmp_path / "pred.links"
+    proc = align("pair", src, tgt, "--presplit", "-o", out, "--src-lang", "de", "--tgt-lang", "fr")
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text().splitlines() == ["[0]:[0]", "[2]:[1]", "[3]:[4]"]
+    rows = [json.loads(line) for line in align("pair", src, tgt, "--presplit", "--format", "jsonl", "--src-lang",
+                                               "de", "--tgt-lang", "fr").stdout.splitlines()]
+    assert [(r["src_ids"], r["tgt_ids"], r["tgt"]) for r in rows][2] == ([3], [4], "En haut, il faisait froid.")
+    gold = tmp_path / "gold.links"
+    gold.write_text("[0]:[0]\n[2]:[1]\n[3]:[4]\n")
+    shifted = tmp_path / "shifted.links"
+    shifted.write_text("[0]:[0]\n[2]:[1]\n[3]:[2]\n")
+    proc = align("eval", "--gold", gold, "--pred", shifted, "--errors", "--src", src, "--tgt", tgt)
+    assert proc.returncode == 0, proc.stderr
+    assert "Oben war es kalt." in proc.stdout and "En haut, il faisait froid." in proc.stdout
+
+
 @pytest.mark.parametrize("content, message", [
     (b"", "empty"),
     (b"   \n\n", "empty"),

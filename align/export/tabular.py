@@ -87,7 +87,7 @@ def write_jsonl(al: Alignment, path: str | Path) -> int:
             row = {
                 "src": " ".join(al.src.sentences[i].text for i in link.src),
                 "tgt": " ".join(al.tgt.sentences[j].text for j in link.tgt),
-                "src_ids": list(link.src), "tgt_ids": list(link.tgt),
+                "src_ids": al.src.sentence_ids(link.src), "tgt_ids": al.tgt.sentence_ids(link.tgt),
                 "link": link.kind, "score": link.score,
                 "src_lang": al.src.lang, "tgt_lang": al.tgt.lang, "document": doc,
             }
@@ -225,5 +225,5 @@ def format_link(src: tuple[int, ...], tgt: tuple[int, ...]) -> str:
 def write_links(al: Alignment, path: str | Path) -> int:
     with atomic_open(path) as fh:
         for link in al.links:
-            fh.write(format_link(link.src, link.tgt) + "\n")
+            fh.write(format_link(al.src.sentence_ids(link.src), al.tgt.sentence_ids(link.tgt)) + "\n")
     return len(al.links)
