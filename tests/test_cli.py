@@ -61,6 +61,12 @@ def test_presplit_links_count_blank_lines_as_gold_files_do(tmp_path):
     rows = [json.loads(line) for line in align("pair", src, tgt, "--presplit", "--format", "jsonl", "--src-lang",
                                                "de", "--tgt-lang", "fr").stdout.splitlines()]
     assert [(r["src_ids"], r["tgt_ids"], r["tgt"]) for r in rows][2] == ([3], [4], "En haut, il faisait froid.")
+    review = tmp_path / "pair.review.json"
+    assert align("pair", src, tgt, "--presplit", "-o", review, "--src-lang", "de", "--tgt-lang", "fr").returncode == 0
+    reviewed = tmp_path / "reviewed.links"
+    proc = align("export", review, "-o", reviewed)
+    assert proc.returncode == 0, proc.stderr
+    assert reviewed.read_text().splitlines() == ["[0]:[0]", "[2]:[1]", "[3]:[4]"]
     gold = tmp_path / "gold.links"
     gold.write_text("[0]:[0]\n[2]:[1]\n[3]:[4]\n")
     shifted = tmp_path / "shifted.links"

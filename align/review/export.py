@@ -47,7 +47,7 @@ def export_review(review: Review, path: str | Path, fmt: str | None = None, conf
         n = 0
         with atomic_open(path) as fh:
             for row in _rows(review, confirmed_only):
-                fh.write(format_link(tuple(row.src), tuple(row.tgt)) + "\n")
+                fh.write(format_link(review.ids("src", row.src), review.ids("tgt", row.tgt)) + "\n")
                 n += 1
         return n
     src_lang, tgt_lang = review.source.get("lang") or "", review.target.get("lang") or ""

@@ -6,7 +6,8 @@ so never changed):
 
 - ``source`` / ``target``: file, document name, language and every sentence
   (``text``, ``paragraph``, ``start``/``end`` offsets into the file, ``lang``
-  when it differs from the document's);
+  when it differs from the document's), and for a ``--presplit`` file
+  ``ids``, each sentence's 0-based line number (what exported links name);
 - ``links``: the rows, in order, each ``{"src": [i…], "tgt": [j…], "score":
   0.97 | null, "status": "auto" | "edited" | "confirmed"}``; together they
   cover every sentence of both sides exactly once. ``score`` is the aligner's
@@ -80,6 +81,11 @@ class Review:
     def side(self, name: str) -> dict:
         return self.source if name == "src" else self.target
 
+    def ids(self, side: str, positions) -> list[int]:
+        """The user's numbers of these sentences: a --presplit file's line numbers, else their positions."""
+        ids = self.side(side).get("ids")
+        return [ids[i] for i in positions] if ids is not None else list(positions)
+
     def text(self, side: str, i: int) -> str:
         """A sentence's text as the reviewer left it (edited, or as aligned)."""
         edited = self.edits[side].get(str(i))
@@ -97,7 +103,8 @@ def review_from_result(result) -> Review:  # result: align.pipeline.PairResult
     def side(doc) -> dict:
         return {"file": doc.path, "document": doc.name, "lang": doc.lang,
                 "sentences": [{"text": s.text, "paragraph": s.paragraph, "start": s.start, "end": s.end,
-                               **({"lang": s.lang} if s.lang else {})} for s in doc.sentences]}
+                               **({"lang": s.lang} if s.lang else {})} for s in doc.sentences],
+                **({"ids": list(doc.ids)} if doc.ids is not None else {})}  # line numbers of a --presplit file
 
     rows = [Row(list(link.src), list(link.tgt), round(float(link.score), 4)) for link in al.links]
     divs = [{k: v for k, v in asdict(d).items()} for d in result.divergences]
@@ -164,6 +171,10 @@ def validate(review: Review) -> None:
         for s in doc["sentences"]:
             if not isinstance(s["text"], str):
                 raise ValueError(f"a {side} sentence without text")
+        ids = doc.get("ids")
+        if ids is not None and (not isinstance(ids, list) or len(ids) != n
+                                or not all(isinstance(x, int) for x in ids) or ids != sorted(set(ids))):
+            raise ValueError(f"the {side} sentence ids are not {n} increasing numbers")
         seen = [0] * n
         for row in review.links:
             for i in getattr(row, side):
