@@ -840,14 +840,7 @@ def rescue_reordered(links: list[Link], state: _State) -> list[Link]:
     lonely_tgt = [l.tgt[0] for l in links if l.tgt and not l.src]
     if not lonely_src or not lonely_tgt:
         return links
-    # where each side sits relative to the other, to measure distance
-    pos_tgt_of_src: dict[int, float] = {}
-    last_j = 0
-    for l in links:
-        if l.tgt:
-            last_j = l.tgt[-1] + 1
-        for i in l.src:
-            pos_tgt_of_src[i] = last_j
+    pos_tgt_of_src = monotone_places(links)[0]  # where each lonely source sentence falls on the target side
     cand = []
     lonely_tgt.sort()
     for i in lonely_src:  # only the target sentences within the window: linear in the document's length
