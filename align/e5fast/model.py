@@ -109,7 +109,7 @@ class Layer(nn.Module):
         # layout, their batch running over (head, text)
         qkv = qkv.contiguous() if batch.pad_index is None else qkv.index_select(2, batch.pad_index)
         q, k, v = qkv.view(3, heads * batch.size, batch.longest, hd)
-        ctx = torch.empty(batch.size * batch.longest, h, dtype=x.dtype)  # [texts * longest, hidden]
+        ctx = torch.empty(batch.size * batch.longest, h, dtype=x.dtype, device=x.device)  # [texts * longest, hidden]
         attend(q, k, v, batch.key_bias, ctx.view(-1, heads, hd).permute(1, 0, 2))
         if batch.unpad_index is not None:
             ctx = ctx.index_select(0, batch.unpad_index)
@@ -152,22 +152,23 @@ def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, key_bias: torch.Te
 class Batch:
     """Where each text's tokens lie in a packed batch (texts sorted by length) and in attention's padded layout."""
 
-    def __init__(self, lengths: list[int], heads: int = 12, dtype: torch.dtype = torch.float32):
+    def __init__(self, lengths: list[int], heads: int = 12, dtype: torch.dtype = torch.float32,
+                 device: str | torch.device = "cpu"):
         self.size = len(lengths)
-        lens = torch.tensor(lengths)
+        lens = torch.tensor(lengths, device=device)
         self.lengths = lens
         self.longest = longest = max(lengths)
-        self.positions = torch.cat([torch.arange(n) for n in lengths])  # position id of each packed token
-        self.owner = torch.repeat_interleave(torch.arange(self.size), lens)  # text of each token
+        self.positions = torch.cat([torch.arange(n, device=device) for n in lengths])  # position of each token
+        self.owner = torch.repeat_interleave(torch.arange(self.size, device=device), lens)  # text of each token
         self.pad_index = self.unpad_index = self.key_bias = None
         if min(lengths) != longest:
-            slots = torch.arange(longest)
+            slots = torch.arange(longest, device=device)
             real = slots[None, :] < lens[:, None]  # [texts, longest]: a token, not padding
             starts = torch.cumsum(lens, 0) - lens
             # packed row of each padded slot (padding repeats the text's first token: masked out as a key)
             self.pad_index = torch.where(real, starts[:, None] + slots[None, :], starts[:, None]).reshape(-1)
             self.unpad_index = self.owner * longest + self.positions  # padded slot of each packed token
-            bias = torch.zeros(self.size, longest, dtype=dtype).masked_fill_(~real, float("-inf"))
+            bias = torch.zeros(self.size, longest, dtype=dtype, device=device).masked_fill_(~real, float("-inf"))
             self.key_bias = bias.repeat(heads, 1)[:, None, :]  # [heads * texts, 1, longest]
         self.padded_tokens = self.size * longest  # what attention works on
 
@@ -211,5 +212,6 @@ class E5Model(nn.Module):
         x = self.ln(self.embed_tokens(ids) + self.positions[batch.positions]).to(dtype)
         for layer in self.layers:
             x = layer(x, batch)
-        sums = torch.zeros(batch.size, x.shape[1], dtype=torch.float32).index_add_(0, batch.owner, x.float())
+        sums = torch.zeros(batch.size, x.shape[1], dtype=torch.float32, device=x.device)
+        sums.index_add_(0, batch.owner, x.float())
         return sums / batch.lengths[:, None].to(torch.float32)
