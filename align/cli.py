@@ -69,6 +69,31 @@ def _segmentation(segtype: str, srx: Optional[Path], srx_lang: Optional[str]):
     return Segmentation.make(segtype, srx, srx_lang)
 
 
+def _lang(code: Optional[str], option: str) -> Optional[str]:
+    """A --src-lang/--tgt-lang as the base ISO 639-1 code the pipeline keys on (``EN``, ``en-GB`` -> ``en``)."""
+    from .languages import base_language
+
+    return base_language(code, option) if code else None
+
+
+def _tag(code: Optional[str], option: str) -> Optional[str]:
+    """A language tag to write or match in a memory, checked and in BCP 47 form (``pt_br`` -> ``pt-BR``)."""
+    from .languages import language_tag
+
+    return language_tag(code, option) if code else None
+
+
+def _warn_language(doc, given: Optional[str], option: str) -> None:
+    """One line on stderr when the text reads as another language than the one the user gave."""
+    from .langid import disagreement
+
+    if given:
+        found = disagreement(doc.text[doc.span[0]:doc.span[1]] if doc.span else doc.text, given)
+        if found:
+            err.print(f"[yellow]warning:[/yellow] {escape(doc.name)} reads as {found}, not {given} as {option} says",
+                      highlight=False)
+
+
 def _read_presplit(path: Path, lang: Optional[str]):
     """A file with one sentence per line, taken as it is (for gold test sets).
 
@@ -166,15 +191,21 @@ def pair(
     threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
 ) -> None:
     """Align two text files sentence by sentence."""
+    from .languages import region_tag
     from .pipeline import make_aligner, run_pair
     from .export import write_pairs
 
+    src_locale, tgt_locale = _tag(src_locale, "--src-locale"), _tag(tgt_locale, "--tgt-locale")
+    src_locale, tgt_locale = src_locale or region_tag(src_lang), tgt_locale or region_tag(tgt_lang)
+    src_lang, tgt_lang = _lang(src_lang, "--src-lang"), _lang(tgt_lang, "--tgt-lang")
     fmt_name = _format_for(output, fmt)
     seg = _segmentation(segtype, srx, srx_lang)
     if report is not None:
         _check_report_name(report)
     _check_writable(output, report)
     a, b = _load_pair(src, tgt, src_lang, tgt_lang, presplit, seg)
+    _warn_language(a, src_lang, "--src-lang")
+    _warn_language(b, tgt_lang, "--tgt-lang")
     encoder = _encoder(model, no_cache, engine, threads) if method == "embedding" else None
     aligner = make_aligner(method, encoder)
     with err.status(f"aligning {len(a.sentences)} {a.lang} and {len(b.sentences)} {b.lang} sentences…"):
@@ -206,10 +237,21 @@ def _check_writable(*paths: Optional[Path]) -> None:
         if path is None:
             continue
         parent = path.parent
-        while not parent.exists() and parent != parent.parent:
-            parent = parent.parent
-        if not parent.is_dir() or not os.access(parent, os.W_OK):
+        # a folder that does not exist is a typo far more often than a wish: never create it
+        if not parent.is_dir():
+            raise InputError(f"{path}: cannot write there, no such folder {parent} (create it first)")
+        if path.is_dir():
+            raise InputError(f"{path}: is a folder; give a file name")
+        if not os.access(parent, os.W_OK):
             raise InputError(f"{path}: cannot write there ({parent} is not a writable folder)")
+
+
+def _check_output_folder(path: Path) -> None:
+    """An output folder may be created, but only inside one that exists (``-o /no/such/dir`` is a typo)."""
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path}: exists and is not a folder")
+    if not path.exists() and not path.parent.is_dir():
+        raise InputError(f"{path}: cannot create it, no such folder {path.parent}")
 
 
 def _check_report_name(path: Path) -> None:
@@ -256,16 +298,21 @@ def check(
     from .pipeline import PairResult, make_aligner, run_pair
 
     _check_report_name(output)
+    _check_writable(output)
+    src_tag, tgt_tag = _tag(src_lang, "--src-lang"), _tag(tgt_lang, "--tgt-lang")
+    src_lang, tgt_lang = _lang(src_lang, "--src-lang"), _lang(tgt_lang, "--tgt-lang")
     if tgt is None:
         if src.suffix.lower() != ".tmx":
             raise InputError(f"{src}: give its translation too (align check SRC TGT), or a .tmx memory alone")
         from .readers import alignment_from_tmx
 
         with err.status("checking the memory…"):
-            al = alignment_from_tmx(src, src_lang, tgt_lang)
+            al = alignment_from_tmx(src, src_tag, tgt_tag)
             result = PairResult(al, check_alignment(al))
     else:
         a, b = _load_pair(src, tgt, src_lang, tgt_lang, False)
+        _warn_language(a, src_lang, "--src-lang")
+        _warn_language(b, tgt_lang, "--tgt-lang")
         aligner = make_aligner("embedding", _encoder(model, no_cache, engine, threads))
         with err.status("aligning and checking…"):
             result = run_pair(a, b, aligner)
@@ -310,6 +357,8 @@ def corpus(
 
     if report is not None:
         _check_report_name(report)
+        _check_writable(report)
+    _check_output_folder(output)
     if jobs < 0:
         raise InputError("--jobs must be 0 (all cores) or more")
     man = read_manifest(manifest) if manifest is not None else None
@@ -419,6 +468,9 @@ def convert(
     """Convert a translation memory between formats (streamed: any size)."""
     from .export import convert as do_convert
 
+    src_lang, tgt_lang = _tag(src_lang, "--src-lang"), _tag(tgt_lang, "--tgt-lang")
+    src_locale, tgt_locale = _tag(src_locale, "--src-locale"), _tag(tgt_locale, "--tgt-locale")
+    _check_writable(dst)
     n, a, b = do_convert(src, dst, to, from_, src_lang, tgt_lang, src_locale, tgt_locale, min_score)
     err.print(f"{src} ({a}) → {dst} ({b}): {n} units")
 

@@ -336,3 +336,31 @@ def other_language(text: str, doc_lang: str, codes: tuple[str, ...] = tuple(DEFA
         if hi.get(best, 0.0) < 0.9:
             return None
     return best
+
+
+def _lingua_knows(code: str) -> bool:
+    from lingua import IsoCode639_1
+
+    return hasattr(IsoCode639_1, code.upper())
+
+
+def disagreement(text: str, lang: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> str | None:
+    """The language ``text`` clearly reads as when a user said it is ``lang``, else None.
+
+    A wrong ``--src-lang`` (``de`` on Danish) makes the segmenter and the
+    foreign-sentence checks work against the text, so the user should hear of
+    it; but a given language wins, so this only warns. Confusable neighbours
+    (``nb`` on Danish) and languages the detector does not know are never
+    questioned, and a short text is not evidence.
+    """
+    sample = text[:5000]
+    if letters(sample) < 40 or not _lingua_knows(lang):
+        return None
+    pool = tuple(codes) if lang in codes else (*codes, lang)
+    conf = confidences(sample, pool)
+    if not conf:
+        return None
+    best = max(conf, key=conf.get)
+    if same_group(best, lang) or conf[best] < 0.8 or conf.get(lang, 0.0) >= 0.05:
+        return None
+    return best
