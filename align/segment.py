@@ -2,9 +2,12 @@
 
 Paragraphs are blocks separated by blank lines (or single lines, in files that
 have no blank line at all). Inside a paragraph a line break ends a segment
-unless it is a soft wrap (the line does not end a sentence and the next one
-starts in lower case): headers such as "Pressmeddelande 99/2017" / "24.5.2017"
-stay apart, hard-wrapped prose is joined.
+unless it is a soft wrap: the line does not end a sentence and the next one
+starts in lower case, or (German capitalises its nouns) starts with a capital
+where the line was wrapped at the text's margin: the next word would not have
+fitted. Headers such as "Pressmeddelande 99/2017" / "24.5.2017" stay apart,
+hard-wrapped prose is joined, and a list item ("- ", "* ", "1. ") always starts
+a segment of its own.
 
 Sentences come from ``sentence-splitter`` (Moses rules, best precision on UD
 test sets) where it has a list for the language, from our own Bulgarian list,
@@ -15,6 +18,7 @@ as plain spaces by the splitters; offsets always point into the original.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 import tempfile
@@ -31,6 +35,11 @@ if TYPE_CHECKING:
 _SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
 _SENT_END = re.compile(r"[.!?:;…»\"”’)\]]\s*$")
+_BULLET = re.compile(r"[-*+•‣◦▪▸–—]\s")  # a Markdown or typographic bullet opening a line
+_NUMBERED = re.compile(r"(?:\d{1,3}|[a-zA-Z])[.)]\s")  # "1. ", "2) ", "a) "
+# the last word of a split part, when it is one or two letters and a full stop ("J.", "Ph.")
+_SHORT_LAST = re.compile(r"(?:^|[\s(\[\"'“„«‘])([^\W\d_]{1,2})\.$")
+_VOWELS = set("aeiouyäöüåæøœàáâãèéêëìíîïòóôõùúûýÿаеёиоуыэюяіїєѣ")
 
 # Languages with a Moses list in sentence-splitter ("no" covers Norwegian).
 _MOSES = {"ca", "cs", "da", "de", "el", "en", "es", "fi", "fr", "hu", "is", "it", "lt", "lv",
@@ -77,38 +86,75 @@ def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[t
     """Spans of the non-empty paragraphs of ``text[start:end]``, trimmed of whitespace."""
     end = len(text) if end is None else end
     chunk = text[start:end]
-    if _BLANK_LINE.search(chunk):
+    blocks = bool(_BLANK_LINE.search(chunk))
+    if blocks:
         pieces = [(m.start(), m.end()) for m in re.finditer(r"(?:(?!\n[ \t\r\f\v\u00a0]*\n)[\s\S])+", chunk)]
     else:
         pieces = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", chunk)]
     spans: list[tuple[int, int]] = []
+    width = 0 if blocks else wrap_width(text)  # a blank line is a paragraph end, whatever the margin
     for s, e in pieces:
         seg = chunk[s:e]
         if not seg.strip():
             continue
         lead = len(seg) - len(seg.lstrip())
         trail = len(seg) - len(seg.rstrip())
+        raw = start + s + seg.rfind("\n", 0, lead) + 1  # where the first line starts, with its indentation
         s, e = start + s + lead, start + e - trail
-        if spans and _soft_wrap(text[spans[-1][0]:spans[-1][1]], text[s:e]):
+        if spans and _soft_wrap(text[spans[-1][0]:spans[-1][1]], text[raw:e], width):
             spans[-1] = (spans[-1][0], e)  # one paragraph hard-wrapped over several lines
         else:
             spans.append((s, e))
     return spans
 
 
-def _soft_wrap(line: str, next_line: str) -> bool:
-    """A line break inside a sentence: no sentence end before it, lower case after it."""
-    return not _SENT_END.search(line) and next_line.lstrip()[:1].islower()
+@functools.lru_cache(maxsize=4)
+def wrap_width(text: str) -> int:
+    """The margin a text was hard-wrapped at, in characters; 0 when it was not.
+
+    Estimated from the lines that run on into another line (a paragraph's
+    last line stops short): 90 % of them are at most this long. Nobody wraps
+    beyond 120 columns, so a text of longer lines has one paragraph per line.
+    """
+    lengths = sorted(len(line.strip()) for line, nxt in itertools.pairwise(text.split("\n"))
+                     if line.strip() and nxt.strip())
+    if len(lengths) < 3:
+        return 0
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    return width if 30 <= width <= 120 else 0
+
+
+def _list_item(line: str) -> bool:
+    return bool(_BULLET.match(line) or _NUMBERED.match(line))
+
+
+def _soft_wrap(line: str, next_line: str, width: int = 0) -> bool:
+    """A line break inside a sentence: no sentence end before it, and lower case after it or, in
+    text wrapped at ``width``, anything but a list item where the next word would not have fitted.
+
+    ``line`` is everything joined so far (its last line is what was wrapped). A list item never
+    continues it; an indented line continues a list item (Markdown's continuation lines).
+    """
+    nxt = next_line.lstrip()
+    item = _list_item(line.lstrip())
+    if _SENT_END.search(line) or _BULLET.match(nxt) or (item and _NUMBERED.match(nxt)):
+        return False
+    if nxt[:1].islower() or (item and next_line[:1].isspace()):
+        return True
+    last = line.rstrip().rsplit("\n", 1)[-1].strip()
+    word = nxt.split(maxsplit=1)[0] if nxt else ""
+    return bool(width) and len(last) + 1 + len(word) > width
 
 
 def _line_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Split a paragraph at hard line breaks, joining soft-wrapped lines."""
     lines = [(start + m.start(), start + m.end()) for m in re.finditer(r"[^\n]+", text[start:end])]
     lines = [(s, e) for s, e in lines if text[s:e].strip()]
+    width = wrap_width(text)
     groups: list[list[int]] = []
     for s, e in lines:
         if groups:
-            if _soft_wrap(text[groups[-1][0]:groups[-1][1]], text[s:e]):
+            if _soft_wrap(text[groups[-1][0]:groups[-1][1]], text[s:e], width):
                 groups[-1][1] = e
                 continue
         groups.append([s, e])
@@ -132,7 +178,8 @@ def _bulgarian_prefix_file() -> str:
 
 @functools.lru_cache(maxsize=None)
 def splitter_for(lang: str) -> Callable[[str], list[str]]:
-    """A function text -> sentences for a language code (ISO 639-1)."""
+    """A function text -> sentences for a language code (ISO 639-1; ``EN`` or ``en-GB`` are read as ``en``)."""
+    lang = (lang or "").replace("_", "-").split("-")[0].lower()
     lang = _ALIASES.get(lang, lang)
     if lang in _MOSES or lang == "bg":
         from sentence_splitter import SentenceSplitter
@@ -194,7 +241,33 @@ def split_sentences(text: str, start: int, end: int, lang: str,
     for s, e in _line_groups(text, start, end):
         view = _SPACES.sub(" ", text[s:e]).replace("\n", " ").replace("\r", " ")
         parts = split(view) or [view]
-        out.extend(_map_back(view, s, parts))
+        out.extend(_join_initials(text, _map_back(view, s, parts)))
+    return out
+
+
+def _ends_with_initial(part: str) -> bool:
+    """Whether a sentence ends in an initial ("J.", "Ph.", "Th.") rather than a word.
+
+    Every word has a vowel, so a capital alone, or a capital and a consonant,
+    before a full stop is an abbreviation; the splitters' lists know "Dr." but
+    not "Ph." or "Ch.", and cut "Ph. Suuronen" in two.
+    """
+    m = _SHORT_LAST.search(part)
+    if not m:
+        return False
+    token = m.group(1)
+    return token[0].isupper() and (len(token) == 1 or (token[1].islower() and token.lower()[0] not in _VOWELS
+                                                       and token[1] not in _VOWELS))
+
+
+def _join_initials(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join a sentence that ends in an initial to the next one when that starts with a capital (a name)."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and text[s:s + 1].isupper() and _ends_with_initial(text[out[-1][0]:out[-1][1]]):
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
     return out
 
 

@@ -1,7 +1,7 @@
 from align.documents import clean_text
 from align.segment import paragraph_spans, segment, split_sentences
 
-from .conftest import BG_EN, EN_ONLY, SV
+from .conftest import BG_EN, EN_ONLY, ROOT, SV
 
 
 def _sentences(path, lang):
@@ -81,3 +81,94 @@ def test_unknown_language_falls_back_to_sentencex():
     assert len(split_sentences(text, 0, len(text), "fi")) == 2
     text = "Ово је реченица. Ово је друга."
     assert len(split_sentences(text, 0, len(text), "sr")) == 2
+
+
+# Franz Kafka, Die Verwandlung (1915; public domain), the opening as plain text hard-wrapped at 78 columns
+# (Project Gutenberg style), quoted from a public repository's test data. German capitalises nouns, so
+# three of its line breaks fall before a capital inside a sentence ("auseinandergepackte / Musterkollektion").
+KAFKA = """Als Gregor Samsa eines Morgens aus unruhigen Träumen erwachte, fand er sich in
+seinem Bett zu einem ungeheueren Ungeziefer verwandelt. Er lag auf seinem
+panzerartig harten Rücken und sah, wenn er den Kopf ein wenig hob, seinen
+gewölbten, braunen, von bogenförmigen Versteifungen geteilten Bauch, auf
+dessen Höhe sich die Bettdecke, zum gänzlichen Niedergleiten bereit, kaum noch
+erhalten konnte. Seine vielen, im Vergleich zu seinem sonstigen Umfang
+kläglich dünnen Beine flimmerten ihm hilflos vor den Augen.
+
+»Was ist mit mir geschehen?« dachte er. Es war kein Traum, sein Zimmer, ein
+richtiges, nur etwas zu kleines Menschenzimmer, lag ruhig zwischen den vier
+wohlbekannten Wänden, über dem Tisch, auf dem eine auseinandergepackte
+Musterkollektion von Tuchwaren ausgebreitet war - Samsa war Reisender -, hing
+das Bild, das er vor kurzem aus einer illustrierten Zeitschrift ausgeschnitten
+und in einem hübschen, vergoldeten Rahmen untergebracht hatte. Es stellte eine
+Dame dar, die, mit einem Pelzhut und einer Pelzboa versehen, aufrecht dasaß
+und einen schweren Pelzmuff, in dem ihr ganzer Unterarm verschwunden war, dem
+Beschauer entgegenhob.
+"""
+KAFKA_SENTENCES = 6  # three in each paragraph
+
+
+def _srx(tmp_path):
+    from align.segment import Segmentation
+
+    from .test_srx import SRX
+
+    path = tmp_path / "rules.srx"
+    path.write_text(SRX.format(cascade="yes"), "utf-8")
+    return Segmentation.make("sentence", path)
+
+
+def test_german_hard_wrapped_lines_are_joined_before_capitalised_nouns(tmp_path):
+    for seg in (None, _srx(tmp_path)):
+        sentences = [s.text for s in (segment(KAFKA, "de", seg=seg) if seg else segment(KAFKA, "de"))[1]]
+        assert len(sentences) == KAFKA_SENTENCES, sentences
+        assert all(s[-1] in ".?!" for s in sentences), sentences  # no sentence cut at a line break
+        assert "eine auseinandergepackte Musterkollektion von Tuchwaren" in sentences[4]
+        assert sentences[5].startswith("Es stellte eine Dame dar") and sentences[5].endswith("dem Beschauer entgegenhob.")
+
+
+def test_short_lines_before_a_capital_stay_apart_in_wrapped_text():
+    # a heading over a hard-wrapped paragraph did not reach the margin: it is not a wrap
+    text = "Die Verwandlung\nFranz Kafka\n" + KAFKA
+    sentences = [s.text for s in segment(text, "de")[1]]
+    assert sentences[:2] == ["Die Verwandlung", "Franz Kafka"] and len(sentences) == KAFKA_SENTENCES + 2
+
+
+def test_markdown_bullets_are_segments_of_their_own(tmp_path):
+    # this project's own README (MIT): a list whose items wrap onto indented lines
+    readme = (ROOT / "README.md").read_text("utf-8")
+    part = readme[readme.index("- `001_"):readme.index("The second line runs")]
+    items = [line for line in part.splitlines() if line.startswith("- ")]
+    assert len(items) == 5
+    for seg in (None, _srx(tmp_path)):
+        sentences = [s.text for s in (segment(part, "en", seg=seg) if seg else segment(part, "en"))[1]]
+        starts = [s for s in sentences if s.startswith("- ")]
+        assert len(starts) == len(items) and len(sentences) == len(items), sentences  # one segment per item
+        assert sentences[1].endswith("and a `.review.json` to open with `align review` and correct in the browser;")
+    # German items that start with capitals, one wrapped onto an indented line, in a hard-wrapped text
+    text = KAFKA + "\nVorteile:\n* Einfache Installation ohne Administratorrechte und ohne\n  Neustart\n* Automatische Aktualisierung\n"
+    sentences = [s.text for s in segment(text, "de")[1]]
+    assert sentences[-3:] == ["Vorteile:", "* Einfache Installation ohne Administratorrechte und ohne Neustart",
+                              "* Automatische Aktualisierung"]
+
+
+def test_initials_before_a_name_do_not_end_a_sentence():
+    # a real citation (Adorno's Gesammelte Schriften), and Finnish Wikipedia's article "Philip Suuronen"
+    # (CC BY-SA 4.0) with his first name as the initial "Ph." that issue 21's document used
+    cite = ("Th. W. Adorno, Negative Dialektik (1966), Zweiter Teil; Gesammelte Schriften, Bd. 6, "
+            "Frankfurt a. M.: Suhrkamp, 1973, S. 158. Fraglos hat Hegel, gegen Kant, die Priorität der "
+            "Synthesis eingeschränkt.")
+    sentences = [s.text for s in segment(cite, "de")[1]]
+    assert sentences[0].startswith("Th. W. Adorno, Negative Dialektik") and sentences[-1].startswith("Fraglos")
+    fi = ("Papeilta Ph. Suuronen sai hieman alkeisopetusta ja nämä järjestivät hänet Jyväskylän lyseoon. "
+          "Ylioppilaaksi Ph. Suuronen kirjoitti 1886 ollessaan 22-vuotias.")
+    assert [s.text for s in segment(fi, "fi")[1]] == [
+        "Papeilta Ph. Suuronen sai hieman alkeisopetusta ja nämä järjestivät hänet Jyväskylän lyseoon.",
+        "Ylioppilaaksi Ph. Suuronen kirjoitti 1886 ollessaan 22-vuotias."]
+    assert len(segment("The letter was signed by Ch. Baudelaire. It was short.", "en")[1]) == 2
+    # a word of one or two letters with a vowel still ends a sentence
+    assert len(segment("They live in Oz. Then they left.", "en")[1]) == 2
+
+
+def test_language_codes_in_any_case_find_the_same_splitter():
+    text = "Dr. Smith kam um 9 Uhr. Er ging um 10 Uhr."
+    assert [s.text for s in segment(text, "DE")[1]] == [s.text for s in segment(text, "de")[1]]
