@@ -1,0 +1,419 @@
+"""Re-check an existing translation memory by meaning: does each unit's target translate its source?
+
+A memory is read as a stream (any format ``align convert`` reads) and embedded
+block by block through the project's cached encoder, so memory stays flat and
+an interrupted run resumes from the cache. Each unit is scored against its
+*local background*: the four most similar other-side segments among the 32
+units around it. A plain cosine of e5 vectors is high for any two sentences
+on the same topic (neighbours in a document, messages of one program); what
+sets a translation apart is that it is closer to its source than the text
+around it is (the margin criterion of bitext mining, LASER/Vecalign). The
+margin is then read twice: against a fixed floor, and against this memory's
+own margins (a robust z), so that a memory of free literary translations is
+not flagged wholesale. Thresholds were chosen on Text+Berg de-fr and measured
+unchanged on zh-en and five PostgreSQL catalogues (``python -m eval.tmcheck``).
+
+Findings per unit: ``misaligned`` (naming the neighbour unit the target or
+source belongs to, when the memory keeps document order), ``low-similarity``
+(a partial translation: one side far longer than this memory's pairs usually
+are, and which side says more), ``untranslated``, ``empty``, ``duplicate``,
+``inconsistent`` (one source, several targets) and the value and name checks
+of ``align pair`` (``align.checks``), run block by block.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+import numpy as np
+
+from . import checks, langid
+from .documents import Alignment, Divergence, Document, Link, Sentence, clean_text
+from .errors import InputError
+
+BLOCK = 1024  # units embedded and checked at a time (memory stays flat)
+WINDOW = 32  # units on each side that form a unit's local background
+KNN = 4  # background: mean of the k most similar other-side segments in the window
+MARGIN_FLOOR = 0.0  # misaligned below this margin (cosine minus background) ...
+MARGIN_Z = -1.2  # ... and, unless a neighbour fits better, this robust z of it in the memory (chosen on de-fr)
+MARGIN_SCALE = 0.02  # margin units per step of the meaning score
+ERROR_MEANING = -1.5  # a meaning score this low (or a neighbour that fits better) is an error, not a warning
+NEIGHBOUR_GAP = 0.02  # a neighbour's segment this much closer than the unit's own: it belongs there
+LENGTH_FREE = 2.0  # robust z of the length ratio within which length says nothing
+LENGTH_PARTIAL = 2.5  # beyond this a side says more (or beyond LENGTH_FREE with a below-median margin)
+UNTRANSLATED_SIM = 0.93  # targets at least this close to their source are checked for the source language
+CHECKS: tuple[Callable[[Alignment], list[Divergence]], ...] = (
+    checks.values_mismatch, checks.names_mismatch, checks.damaged_text, checks.mixed_script)
+MEANING_KINDS = ("misaligned", "low-similarity", "untranslated", "empty", "duplicate", "inconsistent")
+
+
+@dataclass
+class Finding:
+    """One thing wrong with one unit (0-based ``unit``), worded for a translator."""
+
+    unit: int
+    kind: str
+    severity: str  # error | warning | note
+    message: str
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
+class MemoryCheck:
+    """Every unit's score and every finding of one memory."""
+
+    path: str
+    src_lang: str
+    tgt_lang: str
+    scores: np.ndarray  # one per unit, in [0, 1]; 0 for units with an empty side
+    findings: list[Finding]
+    seconds: float = 0.0
+    embedded: int = 0  # segments the encoder really embedded (the rest came from the cache)
+    encoder: str = ""
+
+    @property
+    def units(self) -> int:
+        return len(self.scores)
+
+    def by_unit(self) -> dict[int, list[Finding]]:
+        out: dict[int, list[Finding]] = {}
+        for f in self.findings:
+            out.setdefault(f.unit, []).append(f)
+        return out
+
+
+@dataclass
+class _Block:
+    """A block of units as read and embedded (vectors are dropped once its neighbours are scored)."""
+
+    start: int
+    src: list[str]
+    tgt: list[str]
+    S: np.ndarray
+    T: np.ndarray
+    ok: np.ndarray  # both sides non-empty
+
+
+@dataclass
+class _Features:
+    """Per-unit numbers kept for the whole memory (a few floats each: flat enough for millions)."""
+
+    sim: list[np.ndarray] = field(default_factory=list)
+    margin: list[np.ndarray] = field(default_factory=list)
+    log_ratio: list[np.ndarray] = field(default_factory=list)
+    # cosine of this unit's target with the previous / next unit's source, and of its source with their targets
+    nb: list[np.ndarray] = field(default_factory=list)
+
+    def stack(self) -> tuple[np.ndarray, ...]:
+        cat = (lambda xs, shape: np.concatenate(xs) if xs else np.zeros(shape, np.float32))
+        return cat(self.sim, 0), cat(self.margin, 0), cat(self.log_ratio, 0), cat(self.nb, (0, 4))
+
+
+def _clip(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _blocks(units: Iterator, encoder, size: int, progress) -> Iterator[_Block]:
+    """Read, clean and embed the memory ``size`` units at a time."""
+    start, src, tgt = 0, [], []
+
+    def embed() -> _Block:
+        ok = np.array([bool(s) and bool(t) for s, t in zip(src, tgt)])
+        texts = [s for s, o in zip(src, ok) if o] + [t for t, o in zip(tgt, ok) if o]
+        vecs = encoder.encode(texts) if texts else np.zeros((0, 1), np.float32)
+        dim = vecs.shape[1] if len(vecs) else 1
+        S = np.zeros((len(src), dim), np.float32)
+        T = np.zeros((len(src), dim), np.float32)
+        n = int(ok.sum())
+        S[ok], T[ok] = vecs[:n], vecs[n:]
+        return _Block(start, list(src), list(tgt), S, T, ok)
+
+    for unit in units:
+        src.append(clean_text(unit.src))
+        tgt.append(clean_text(unit.tgt))
+        if len(src) == size:
+            yield embed()
+            start += len(src)
+            src.clear(), tgt.clear()
+            if progress:
+                progress(start)
+    if src:
+        yield embed()
+        if progress:
+            progress(start + len(src))
+
+
+def _background(S: np.ndarray, T: np.ndarray, ok: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, ...]:
+    """For rows lo:hi of a window: own cosine, margin over the local background, neighbour cosines."""
+    n = len(S)
+    rows = np.arange(lo, hi)
+    sim = np.einsum("ij,ij->i", S[lo:hi], T[lo:hi])
+    a, b = max(0, lo - WINDOW), min(n, hi + WINDOW)
+    st = S[lo:hi] @ T[a:b].T  # this unit's source against the targets around it
+    ts = T[lo:hi] @ S[a:b].T
+    cols = np.arange(a, b)
+    far = (np.abs(cols[None, :] - rows[:, None]) > WINDOW) | (cols[None, :] == rows[:, None]) | ~ok[a:b][None, :]
+    st[far], ts[far] = -np.inf, -np.inf
+    k = min(KNN, max(1, b - a - 1))
+
+    def top_mean(m: np.ndarray) -> np.ndarray:
+        part = -np.partition(-m, k - 1, axis=1)[:, :k] if m.shape[1] > k else m
+        part = np.where(np.isfinite(part), part, np.nan)
+        with np.errstate(all="ignore"):
+            out = np.nanmean(part, axis=1) if part.size else np.full(len(m), np.nan)
+        return np.where(np.isfinite(out), out, 0.0)
+
+    margin = sim - (top_mean(st) + top_mean(ts)) / 2
+    nb = np.full((hi - lo, 4), -1.0, np.float32)
+    for c, (off, mat, base) in enumerate(((-1, ts, T), (1, ts, T), (-1, st, S), (1, st, S))):
+        j = rows + off
+        inside = (j >= a) & (j < b)
+        idx = np.where(inside)[0]
+        vals = mat[idx, j[idx] - a]
+        nb[idx, c] = np.where(np.isfinite(vals), vals, -1.0)
+    return sim, margin, nb
+
+
+def _log_ratio(src: list[str], tgt: list[str]) -> np.ndarray:
+    return np.array([math.log((len(s) + 10) / (len(t) + 10)) for s, t in zip(src, tgt)], np.float32)
+
+
+def _alignment(path: str, src_lang: str, tgt_lang: str, src: list[str], tgt: list[str]) -> tuple[Alignment, list[int]]:
+    """A block's complete units as an Alignment (one sentence per paragraph per side), for align.checks."""
+    keep = [k for k, (s, t) in enumerate(zip(src, tgt)) if s and t]
+
+    def doc(lang: str, segs: list[str]) -> Document:
+        sentences, paragraphs, pos = [], [], 0
+        for k, seg in enumerate(segs):
+            sentences.append(Sentence(seg, pos, pos + len(seg), k))
+            paragraphs.append((pos, pos + len(seg)))
+            pos += len(seg) + 2
+        text = "\n\n".join(segs)
+        return Document(path, f"{Path(path).name}#{lang}", text, lang, paragraphs, sentences, (0, len(text)),
+                        [lang] * len(segs))
+
+    s_doc, t_doc = doc(src_lang, [src[k] for k in keep]), doc(tgt_lang, [tgt[k] for k in keep])
+    links = [Link((i,), (i,), 1.0) for i in range(len(keep))]
+    return Alignment(s_doc, t_doc, links, method="memory"), keep
+
+
+def _pair_checks(path: str, block: _Block, src_lang: str, tgt_lang: str) -> list[Finding]:
+    """The value and name checks of ``align pair`` on a block's complete units."""
+    al, keep = _alignment(path, src_lang, tgt_lang, block.src, block.tgt)
+    out = []
+    for check in CHECKS:
+        for d in check(al):
+            k = (d.src or d.tgt)[0]
+            details = {key: v for key, v in d.details.items() if not key.endswith("_location")}
+            out.append(Finding(block.start + keep[k], d.kind, d.severity, d.message, details))
+    return out
+
+
+def _prose(text: str) -> bool:
+    """Running text, not a line of names ("Albert Schmidt, Engi (GL)"): 4+ words, half in lower case."""
+    words = [w for w in text.split() if any(c.isalpha() for c in w)]
+    return len(words) >= 4 and sum(w[0].islower() for w in words) * 2 >= len(words)
+
+
+def _untranslated(block: _Block, sim: np.ndarray, src_lang: str, tgt_lang: str) -> list[Finding]:
+    """Targets that repeat the source, or (checked only where the vectors nearly coincide) are in its language.
+
+    Language identification costs ~10 ms a segment; a translation's vector is
+    rarely this close to its source's, an untranslated copy's nearly always.
+    """
+    out = []
+    code = src_lang.split("-")[0].lower()
+    for k in np.where(block.ok & (sim >= UNTRANSLATED_SIM))[0]:
+        s, t = block.src[k], block.tgt[k]
+        if s.casefold() == t.casefold():
+            if _prose(s):
+                out.append(Finding(block.start + int(k), "untranslated", "error",
+                                   f"The target repeats the source word for word: \"{_clip(t)}\"."))
+        elif _prose(t) and langid.other_language(t, tgt_lang) == code:
+            out.append(Finding(block.start + int(k), "untranslated", "warning",
+                               f"The target is still in {checks.lang_name(code)}: \"{_clip(t)}\"."))
+    return out
+
+
+def _robust_z(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    ref = values[mask]
+    if len(ref) < 5:
+        return np.zeros_like(values)
+    med = float(np.median(ref))
+    spread = max(1e-3, 1.4826 * float(np.median(np.abs(ref - med))))
+    return (values - med) / spread
+
+
+class _Repeats:
+    """Exact duplicates and one source with several targets, found with a digest per source (flat memory)."""
+
+    def __init__(self) -> None:
+        self.first: dict[bytes, tuple[int, bytes]] = {}  # source digest -> (first unit, its target's digest)
+        self.seen_pairs: dict[bytes, int] = {}
+        self.targets: dict[bytes, set[bytes]] = {}
+
+    @staticmethod
+    def _digest(text: str) -> bytes:
+        return hashlib.blake2b(text.encode("utf-8"), digest_size=12).digest()
+
+    def check(self, unit: int, s: str, t: str) -> Optional[Finding]:
+        if not (s and t):
+            return None
+        ds, dt = self._digest(s), self._digest(t)
+        pair = ds + dt
+        if pair in self.seen_pairs:
+            return Finding(unit, "duplicate", "note",
+                           f"An exact copy of unit {self.seen_pairs[pair] + 1}.", {"copy_of": self.seen_pairs[pair]})
+        self.seen_pairs[pair] = unit
+        if ds not in self.first:
+            self.first[ds] = (unit, dt)
+            return None
+        other, _ = self.first[ds]
+        targets = self.targets.setdefault(ds, {self.first[ds][1]})
+        targets.add(dt)
+        return Finding(unit, "inconsistent", "warning",
+                       f"The same source as unit {other + 1} has a different target here ({len(targets)} different "
+                       f"targets so far): \"{_clip(s)}\".", {"same_source_as": other})
+
+
+def check_memory(path: str | Path, encoder, fmt: Optional[str] = None, src_lang: Optional[str] = None,
+                 tgt_lang: Optional[str] = None, block: int = BLOCK,
+                 progress: Optional[Callable[[int], None]] = None) -> MemoryCheck:
+    """Score and check every unit of a memory file; see the module docstring for what is found."""
+    from .export.formats import read_bitext
+
+    t0 = time.perf_counter()
+    embedded0 = getattr(getattr(encoder, "stats", None), "embedded", 0)
+    bt = read_bitext(path, fmt, src_lang, tgt_lang)
+    s_lang, t_lang = bt.src_lang.split("-")[0].lower(), bt.tgt_lang.split("-")[0].lower()
+    feats = _Features()
+    findings: list[Finding] = []
+    repeats = _Repeats()
+    oks: list[np.ndarray] = []
+    prev: Optional[_Block] = None
+
+    def score(cur: _Block, before: Optional[_Block], after: Optional[_Block]) -> None:
+        """Score ``cur`` with the edges of its neighbouring blocks as background."""
+        head = min(WINDOW, len(before.src)) if before else 0
+        tail = min(WINDOW, len(after.src)) if after else 0
+
+        def joined(attr: str) -> np.ndarray:
+            pieces = [getattr(before, attr)[len(before.src) - head:]] if before and head else []
+            pieces.append(getattr(cur, attr))
+            if after and tail:
+                pieces.append(getattr(after, attr)[:tail])
+            return np.concatenate(pieces)
+
+        S, T, ok = joined("S"), joined("T"), joined("ok")
+        sim, margin, nb = _background(S, T, ok, head, head + len(cur.src))
+        feats.sim.append(sim), feats.margin.append(margin), feats.nb.append(nb)
+        feats.log_ratio.append(_log_ratio(cur.src, cur.tgt))
+        oks.append(cur.ok)
+        for k, (s, t) in enumerate(zip(cur.src, cur.tgt)):
+            unit = cur.start + k
+            if not s or not t:
+                side = "source" if not s and t else "target" if s else "source and target"
+                findings.append(Finding(unit, "empty", "error", f"The {side} of this unit is empty."))
+                continue
+            found = repeats.check(unit, s, t)
+            if found:
+                findings.append(found)
+        findings.extend(_untranslated(cur, sim, s_lang, t_lang))
+        findings.extend(_pair_checks(str(path), cur, s_lang, t_lang))
+
+    before: Optional[_Block] = None
+    for blk in _blocks(iter(bt), encoder, block, progress):
+        if prev is not None:
+            score(prev, before, blk)
+            before = prev
+        prev = blk
+    if prev is not None:
+        score(prev, before, None)
+    sim, margin, log_ratio, nb = feats.stack()
+    ok = np.concatenate(oks) if oks else np.zeros(0, bool)
+    if not ok.any():
+        raise InputError(f"{path}: no translation units with both languages")
+    scores, meaning_findings = _judge(sim, margin, log_ratio, nb, ok, findings)
+    findings.extend(meaning_findings)
+    findings.sort(key=lambda f: (f.unit, {"error": 0, "warning": 1, "note": 2}[f.severity], f.kind))
+    embedded = getattr(getattr(encoder, "stats", None), "embedded", 0) - embedded0
+    return MemoryCheck(str(path), bt.src_lang, bt.tgt_lang, scores, findings, time.perf_counter() - t0, embedded,
+                       getattr(encoder, "name", ""))
+
+
+def unit_scores(margin: np.ndarray, log_ratio: np.ndarray, ok: np.ndarray,
+                nb_gap: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(meaning, length z, score) per unit: meaning < 0 is misaligned; score in [0, 1], 0.5 at that border.
+
+    Misaligned: the margin is below the floor, and either unusually low for
+    this memory or a neighbouring unit's segment fits better (``nb_gap``:
+    best neighbour cosine minus the unit's own).
+    """
+    mz = _robust_z(margin, ok)
+    unusual = mz - MARGIN_Z
+    if nb_gap is not None:
+        unusual = np.minimum(unusual, (NEIGHBOUR_GAP - nb_gap) / MARGIN_SCALE)
+    meaning = np.maximum((margin - MARGIN_FLOOR) / MARGIN_SCALE, unusual)
+    lz = _robust_z(log_ratio, ok)
+    raw = meaning - 0.5 * np.maximum(0.0, np.abs(lz) - LENGTH_FREE)
+    score = 1.0 / (1.0 + np.exp(-2.0 * raw))
+    return meaning, lz, np.where(ok, score, 0.0)
+
+
+def _judge(sim, margin, log_ratio, nb, ok, findings: list[Finding]) -> tuple[np.ndarray, list[Finding]]:
+    """Turn the per-unit numbers into scores and meaning findings, once the whole memory is known."""
+    meaning, lz, scores = unit_scores(margin, log_ratio, ok, nb.max(axis=1) - sim if len(sim) else None)
+    mz = _robust_z(margin, ok)
+    untranslated = {f.unit for f in findings if f.kind == "untranslated"}
+    for u in untranslated:
+        scores[u] = min(scores[u], 0.1)  # its sides do not translate each other, however close the vectors
+    out = []
+    n = len(sim)
+    for u in np.where(ok)[0]:
+        u = int(u)
+        if u in untranslated:
+            continue
+        if meaning[u] < 0:
+            belongs = _neighbour(u, n, sim[u], nb[u])
+            severity = "error" if meaning[u] < ERROR_MEANING or belongs else "warning"
+            where = (" " + " ".join(belongs)) if belongs else (
+                " Its target seems to translate something else (or its source is a different sentence).")
+            out.append(Finding(u, "misaligned", severity,
+                               f"The two sides do not look like translations of each other (score {scores[u]:.2f})."
+                               + where, {"score": round(float(scores[u]), 4), "margin": round(float(margin[u]), 4),
+                                         "similarity": round(float(sim[u]), 4),
+                                         "belongs_to": _neighbour_units(u, n, sim[u], nb[u])}))
+        elif abs(lz[u]) > LENGTH_PARTIAL or (abs(lz[u]) > LENGTH_FREE and mz[u] < 0):
+            extra = "source" if lz[u] > 0 else "target"
+            other = "target" if extra == "source" else "source"
+            factor = math.exp(abs(log_ratio[u] - float(np.median(log_ratio[ok]))))
+            out.append(Finding(u, "low-similarity", "warning",
+                               f"The {extra} says more: it is {factor:.1f} times as long as this memory's units "
+                               f"usually are, so the {other} probably leaves part of it out (a partial translation).",
+                               {"extra": extra, "length_z": round(float(lz[u]), 2),
+                                "score": round(float(scores[u]), 4)}))
+    return scores, out
+
+
+def _neighbour_units(u: int, n: int, sim: float, nb: np.ndarray) -> list[dict]:
+    """The neighbouring units whose other side fits this unit's target or source better than its own."""
+    rel = (("target", "source", u - 1), ("target", "source", u + 1), ("source", "target", u - 1),
+           ("source", "target", u + 1))
+    return [{"side": mine, "unit": other, "similarity": round(float(nb[c]), 4)}
+            for c, (mine, _theirs, other) in enumerate(rel)
+            if 0 <= other < n and nb[c] > sim + NEIGHBOUR_GAP]
+
+
+def _neighbour(u: int, n: int, sim: float, nb: np.ndarray) -> list[str]:
+    words = []
+    for hit in _neighbour_units(u, n, sim, nb):
+        theirs = "source" if hit["side"] == "target" else "target"
+        which = "previous" if hit["unit"] < u else "next"
+        words.append(f"Its {hit['side']} matches the {theirs} of the {which} unit ({hit['unit'] + 1}) better: "
+                     f"it probably belongs there.")
+    return words

@@ -1,0 +1,175 @@
+"""How well ``align check MEMORY`` finds bad units, on memories built from real translations.
+
+    python -m eval.tmcheck [--pairs de-fr,zh-en,...] [--no-cache] [--keep DIR]
+
+For each language pair of ``eval.tmcheck_data`` (true 1-1 pairs from
+Text+Berg de-fr, MAC-Dev zh-en and PostgreSQL's catalogues en-sv/de/es/ru/ja)
+it builds one memory, its documents one after the other in document order,
+where most units are true pairs and some are corrupted (seeded):
+
+- ``shifted``: runs of three units each paired with the next unit's target, the
+  source after the run dropped (the classic drift of a misaligned memory);
+- ``unrelated``: the target of a unit from another document;
+- ``cut``: a clause (at a comma, semicolon or colon; 35-75 % of the way in)
+  cut from one side, the source or the target in turn.
+
+Each memory is written as TMX and checked with ``align.memory_check.check_memory``
+(what ``align check`` runs). Printed per language pair and class: the share of
+units flagged ``misaligned``, the share with any warning or error, the share
+of cut units flagged ``low-similarity`` or worse, and the ROC AUC of the unit
+score for shifted+unrelated against true. The thresholds were chosen on
+de-fr only; the other pairs are read with the same constants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from align.encoders import make_encoder
+from align.export.bitext import Bitext, Unit
+from align.export.tmx import write_tmx_bitext
+from align.memory_check import check_memory
+
+from .tmcheck_data import Pair, language_pairs
+
+CLAUSE = re.compile(r"[,;:，；：、]\s*")
+END = ".!?。！？"
+SHIFT_RATE, UNRELATED_RATE, CUT_RATE = 0.06, 0.06, 0.15
+
+
+def cut_clause(text: str, rng: random.Random) -> str | None:
+    """The text without its last clause(s), cut at a clause mark 35-75 % of the way in; None if it has none."""
+    marks = [m.start() for m in CLAUSE.finditer(text) if 0.35 <= m.start() / max(1, len(text)) <= 0.75]
+    if not marks:
+        return None
+    kept = text[:rng.choice(marks)].rstrip()
+    return kept + (text[-1] if text[-1] in END else "")
+
+
+def corrupt(pairs: list[Pair], seed: int = 0) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """Per document: (document, [(source, target, class), ...]) in order, with corrupted units mixed in."""
+    rng = random.Random(seed)
+    docs: dict[str, list[Pair]] = {}
+    for p in pairs:
+        docs.setdefault(p.doc, []).append(p)
+    names = list(docs)
+    out = []
+    for doc, ps in docs.items():
+        units, j = [], 0
+        while j < len(ps):
+            r = rng.random()
+            if r < SHIFT_RATE and j + 4 < len(ps):
+                units += [(ps[j + k].src, ps[j + k + 1].tgt, "shifted") for k in range(3)]
+                j += 4  # the source after the run has lost its target: dropped, as aligners drop it
+                continue
+            if r < SHIFT_RATE + UNRELATED_RATE and len(names) > 1:
+                other = rng.choice([d for d in names if d != doc])
+                units.append((ps[j].src, rng.choice(docs[other]).tgt, "unrelated"))
+                j += 1
+                continue
+            if r < SHIFT_RATE + UNRELATED_RATE + CUT_RATE:
+                on_src = rng.random() < 0.5
+                cut = cut_clause(ps[j].src if on_src else ps[j].tgt, rng)
+                if cut:
+                    units.append((cut, ps[j].tgt, "cut") if on_src else (ps[j].src, cut, "cut"))
+                    j += 1
+                    continue
+            units.append((ps[j].src, ps[j].tgt, "true"))
+            j += 1
+        out.append((doc, units))
+    return out
+
+
+def roc_auc(bad: np.ndarray, good: np.ndarray) -> float:
+    """P(a good unit scores above a bad one), ties counted half (Mann-Whitney U)."""
+    if not len(bad) or not len(good):
+        return float("nan")
+    allv = np.concatenate([good, bad])
+    _, inverse, counts = np.unique(allv, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    ranks = (ends - (counts - 1) / 2)[inverse]  # average rank of each tie group
+    u = ranks[: len(good)].sum() - len(good) * (len(good) + 1) / 2
+    return float(u / (len(good) * len(bad)))
+
+
+def run_pair(name: str, pairs: list[Pair], encoder, workdir: Path) -> dict:
+    """Check every corrupted document memory of one language pair; rates per class."""
+    src_lang, tgt_lang = name.split("-")
+    classes: list[str] = []
+    misaligned: list[bool] = []
+    flagged: list[bool] = []
+    partial: list[bool] = []
+    errors: list[bool] = []
+    scores: list[float] = []
+    t0 = time.perf_counter()
+    rows = [row for _, doc_rows in corrupt(pairs) for row in doc_rows]  # one memory: its documents in order
+    path = workdir / f"memory.{name}.tmx"
+    write_tmx_bitext(Bitext(src_lang, tgt_lang, [Unit(s, t) for s, t, _ in rows]), path)
+    result = check_memory(path, encoder)
+    found = result.by_unit()
+    for k, (_, _, cls) in enumerate(rows):
+        kinds = {f.kind: f.severity for f in found.get(k, [])}
+        classes.append(cls)
+        misaligned.append("misaligned" in kinds)
+        flagged.append(any(sev in ("error", "warning") for sev in kinds.values()))
+        partial.append("misaligned" in kinds or "low-similarity" in kinds)
+        errors.append("error" in kinds.values())
+        scores.append(float(result.scores[k]))
+    units = len(rows)
+    seconds = time.perf_counter() - t0
+    cls = np.array(classes)
+    sc = np.array(scores)
+    out = {"units": units, "seconds": seconds}
+    for c in ("true", "shifted", "unrelated", "cut"):
+        m = cls == c
+        out[c] = {"n": int(m.sum()), "misaligned": float(np.mean(np.array(misaligned)[m])) if m.any() else float("nan"),
+                  "flagged": float(np.mean(np.array(flagged)[m])) if m.any() else float("nan"),
+                  "partial_or_worse": float(np.mean(np.array(partial)[m])) if m.any() else float("nan"),
+                  "error": float(np.mean(np.array(errors)[m])) if m.any() else float("nan")}
+    bad = (cls == "shifted") | (cls == "unrelated")
+    out["auc"] = roc_auc(sc[bad], sc[cls == "true"])
+    out["auc_cut"] = roc_auc(sc[cls == "cut"], sc[cls == "true"])
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--pairs", default="", help="comma-separated language pairs (default: all)")
+    ap.add_argument("--no-cache", action="store_true", help="embed everything again (a cold run)")
+    ap.add_argument("--keep", type=Path, help="keep the corrupted memories in this folder")
+    args = ap.parse_args(argv)
+    data = language_pairs()
+    wanted = [p for p in args.pairs.split(",") if p] or list(data)
+    encoder = make_encoder(cache=not args.no_cache)
+    print(f"encoder {encoder.name}; thresholds chosen on de-fr")
+    print(f"{'pair':7} {'class':9} {'n':>5} {'misaligned':>10} {'flagged':>8} {'partial+':>8} {'error':>6}")
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        totals = {"units": 0, "seconds": 0.0}
+        for name in wanted:
+            r = run_pair(name, data[name], encoder, workdir)
+            totals["units"] += r["units"]
+            totals["seconds"] += r["seconds"]
+            for c in ("true", "shifted", "unrelated", "cut"):
+                x = r[c]
+                print(f"{name:7} {c:9} {x['n']:5d} {x['misaligned']:10.3f} {x['flagged']:8.3f} "
+                      f"{x['partial_or_worse']:8.3f} {x['error']:6.3f}")
+            print(f"{name:7} ROC AUC of the unit score: misaligned (shifted+unrelated) vs true {r['auc']:.3f}; "
+                  f"cut vs true {r['auc_cut']:.3f}; {r['units']} units in {r['seconds']:.1f} s")
+            sys.stdout.flush()
+    stats = encoder.stats
+    print(f"all: {totals['units']} units in {totals['seconds']:.1f} s "
+          f"({totals['units'] / max(totals['seconds'], 1e-9):.0f} units/s; {stats.embedded} segments embedded)")
+
+
+if __name__ == "__main__":
+    main()
