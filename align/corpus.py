@@ -2,19 +2,20 @@
 
 Pairing is by content, never required by file name. Every document (a
 bilingual file gives two) is embedded sentence by sentence, once. Candidates
-are found cheaply: the mean sentence vector of each document (centred per
+are ranked cheaply: the mean sentence vector of each document (centred per
 language, so that hubs and documents built from shared parts do not crowd
 out the true partner), a length prior and the numbers and names two
-documents share rank every document of another language, and only each
-document's ``TOP_K`` best (plus any pair whose names differ only by a
-language code) go on. Those get the detailed evidence: a candidate must
-stand out against its other candidates (near-copies of the partner are not
-held against it) and have mutual best-matching sentences (see
-``pair_documents``); plausible ones are aligned
-with a fast first pass, and their score is the share of both texts covered by
-confident links. A one-to-one assignment (best score first) keeps pairs
-scoring above ``MIN_PAIR_SCORE``; the rest are reported as having no
-translation in the folder, with their closest candidate.
+documents share rank every document of another language; each document's
+``TOP_K`` best (plus any pair whose names differ only by a language code)
+are its candidates. Then the evidence is the alignment itself: a document's
+best few candidates are aligned with a quick first pass, and a pair must
+cover enough of both texts with confident links and more than any rival of
+either document (``pair_documents``, ``Thresholds``). Free translations
+split and merge sentences, and sibling chapters of one book look alike
+sentence by sentence, so neither cosine margins nor one-to-one best matches
+decide. A one-to-one assignment (best cover first) keeps the pairs; the rest
+are reported as having no translation in the folder, with their closest
+candidate and the test it failed.
 
 A manifest (``corpora/seeds.toml``) can fix pairs and languages instead.
 Running the pairs (in parallel, resumable, on Dask) is ``align.batch``'s job.
@@ -36,6 +37,7 @@ import numpy as np
 from . import langid
 from .aligners import EmbeddingAligner, EmbeddingParams
 from .batch import (BatchOptions, LoadTask, PairTask, ScoreTask, Timer, ToolSpec, coverage_of, describe_error,
+                    pairing_evidence,
                     document_key, load_task, make_runner, pair_key, process_id, read_documents, read_scores,
                     read_state, register_encoder, result_from_record, run_pair_task, score_key, score_task,
                     write_documents, write_scores)
@@ -51,11 +53,7 @@ try:  # the reader of every input format (another module's job); plain text unti
     from .readers import SUFFIXES
 except ImportError:  # pragma: no cover - depends on what is installed alongside
     SUFFIXES = (".txt", ".md")
-MIN_PAIR_SCORE = 0.35  # share of both texts in confident links
-MIN_MARGIN = 0.02  # how much a pair must stand out against other candidates (cosine units)
-MIN_MUTUAL = 0.5  # share of sentences that are each other's best match
-CONFIDENT = 0.5
-TOP_K = 8  # candidates per document that get the detailed evidence
+TOP_K = 8  # candidates per document that may be aligned (the best ``Thresholds.align_k`` first)
 SHORTLIST = 32  # candidates per document re-ranked with shared numbers and names
 LENGTH_WEIGHT = 0.1  # cost per unit of |log(length ratio)| in the cheap ranking
 TOKEN_WEIGHT = 0.1  # bonus for the share of numbers and names two documents have in common
@@ -63,10 +61,20 @@ TOKEN_WEIGHT = 0.1  # bonus for the share of numbers and names two documents hav
 
 @dataclass
 class Candidate:
+    """A candidate pair and its evidence: ``score`` is the share of both texts in confident links."""
+
     src: Document
     tgt: Document
     score: float
-    margin: float = 0.0
+    lead: float = 0.0  # score minus the best rival's (the score itself when there is none)
+    src_cover: float = 0.0
+    tgt_cover: float = 0.0
+    rival: str | None = None  # the rival document the lead is measured against
+    control: float = -1.0  # cover with one side shuffled (-1: not needed, the texts are long)
+    test: str | None = None  # the first test failed (cover, side, lead), None when it passes
+    value: float | None = None
+    threshold: float | None = None
+    why: str | None = None
 
 
 @dataclass
@@ -100,7 +108,7 @@ def discover(folder: Path, exclude: Path | None = None) -> list[Path]:
 
 def coverage(aligner: EmbeddingAligner, a: Document, b: Document) -> float:
     """Share of the characters of both documents that sit in confident links."""
-    return coverage_of(aligner, a, b)
+    return coverage_of(aligner, a, b)[0]
 
 
 def orient(a: Document, b: Document) -> tuple[Document, Document]:
@@ -204,7 +212,17 @@ def document_means(docs: list[Document], vectors: SentenceVectors) -> np.ndarray
 
 
 def candidate_pairs(docs: list[Document], vectors: SentenceVectors, k: int = TOP_K) -> list[tuple[int, int]]:
-    """Cross-language document pairs (x < y) worth the detailed evidence: each document's ``k`` best.
+    """Cross-language document pairs (x < y) worth the detailed evidence: each document's ``k`` best
+    (``ranked_candidates``), and the pairs that are always candidates."""
+    ranked, always = ranked_candidates(docs, vectors, k)
+    chosen = set(always) | {(min(x, y), max(x, y)) for x, ys in ranked.items() for y in ys}
+    return sorted(chosen)
+
+
+def ranked_candidates(docs: list[Document], vectors: SentenceVectors,
+                      k: int = TOP_K) -> tuple[dict[int, list[int]], set[tuple[int, int]]]:
+    """Each document's ``k`` best candidates in another language, best first, and the pairs (x < y) that
+    are always candidates.
 
     The ranking is cheap and needs nothing but the sentence vectors already
     computed: cosine of the centred mean vectors (``document_means``), minus a cost for unlike lengths,
@@ -214,8 +232,10 @@ def candidate_pairs(docs: list[Document], vectors: SentenceVectors, k: int = TOP
     """
     n = len(docs)
     live = [x for x in range(n) if docs[x].sentences]
+    ranked: dict[int, list[int]] = {x: [] for x in live}
+    always: set[tuple[int, int]] = set()
     if len(live) < 2:
-        return []
+        return ranked, always
     means = document_means([docs[x] for x in live], vectors)
     loglen = np.log1p([sum(len(s.text) for s in docs[x].sentences) for x in live])
     langs = [docs[x].lang for x in live]
@@ -233,7 +253,6 @@ def candidate_pairs(docs: list[Document], vectors: SentenceVectors, k: int = TOP
             anchors[i] = _anchors(docs[live[i]])
         return anchors[i]
 
-    chosen: set[tuple[int, int]] = set()
     short = max(SHORTLIST, k)
     for start in range(0, len(live), 512):
         rows = slice(start, start + 512)
@@ -252,8 +271,7 @@ def candidate_pairs(docs: list[Document], vectors: SentenceVectors, k: int = TOP
                 shared = len(sa & sb) / len(sa | sb) if sa or sb else 0.0
                 scored.append((row[b] + TOKEN_WEIGHT * shared, b))
             scored.sort(key=lambda t: -t[0])
-            for _, b in scored[:k]:
-                chosen.add((min(live[a], live[b]), max(live[a], live[b])))
+            ranked[live[a]] = [live[b] for _, b in scored[:k]]
     by_key: dict[str, list[int]] = {}
     for x in live:
         by_key.setdefault(docs[x].path, []).append(x)
@@ -264,184 +282,175 @@ def candidate_pairs(docs: list[Document], vectors: SentenceVectors, k: int = TOP
         for i, x in enumerate(members):
             for y in members[i + 1:]:
                 if not langid.same_group(docs[x].lang, docs[y].lang):
-                    chosen.add((min(x, y), max(x, y)))
-    return sorted(chosen)
+                    always.add((min(x, y), max(x, y)))
+    return ranked, always
 
 
-# -- detailed evidence and the one-to-one assignment ---------------------------------------------
+# -- evidence from the alignment itself, and the one-to-one assignment ---------------------------
 
 @dataclass
-class DocMatch:
-    """Cheap evidence that two documents translate each other, from their sentence vectors."""
+class Thresholds:
+    """What a candidate pair must show to be paired; recorded in summary.json, set with ``align corpus`` options.
 
-    similarity: float  # mean best-match cosine, both directions
-    mutual: float  # share of sentences whose best match picks them back
-
-
-def match_table(docs: list[Document], encoder, pairs: list[tuple[int, int]] | None = None,
-                vectors: SentenceVectors | None = None) -> dict[tuple[int, int], DocMatch]:
-    """Evidence for the given cross-language document pairs (x < y); every such pair by default."""
-    vectors = vectors or sentence_vectors(docs, encoder)
-    if pairs is None:
-        pairs = [(x, y) for x in range(len(docs)) for y in range(x + 1, len(docs))]
-    cache: dict[int, np.ndarray] = {}
-
-    def vec(i: int) -> np.ndarray:
-        if i not in cache:
-            cache[i] = vectors.of(docs[i])
-        return cache[i]
-
-    table = {}
-    for x, y in pairs:
-        if not docs[x].sentences or not docs[y].sentences or langid.same_group(docs[x].lang, docs[y].lang):
-            continue
-        sims = vec(x) @ vec(y).T
-        best_y, best_x = sims.argmax(axis=1), sims.argmax(axis=0)
-        mutual_x = (best_x[best_y] == range(len(best_y))).mean()
-        mutual_y = (best_y[best_x] == range(len(best_x))).mean()
-        table[(x, y)] = DocMatch(_similarity(sims), float(0.5 * (mutual_x + mutual_y)))
-    return table
-
-
-def _similarity(sims: np.ndarray) -> float:
-    """Mean best-match cosine, both directions, of a sentence similarity matrix."""
-    return float(0.5 * (sims.max(axis=1).mean() + sims.max(axis=0).mean()))
-
-
-def document_margins(table: dict[tuple[int, int], DocMatch], n: int, k: int = 3) -> dict[tuple[int, int], float | None]:
-    """How much better a pair matches than each document's other candidates (bitext-mining margin).
-
-    Small encoders rate any two texts on one topic as rather similar, so the
-    absolute similarity says little; a translation stands out against the
-    other documents of the folder. None where neither document has another
-    candidate to compare with.
+    Every test reads the quick alignment of the two texts (confident links of
+    any bead type on a monotone path, ``batch.coverage_of``): free translations
+    split and merge sentences, so one-to-one sentence matches undercount them,
+    while the alignment covers them. Measured on the sets of ``eval.pairing``:
+    true pairs cover 20-99 % of both texts, wrong ones (sibling chapters of one
+    novel, texts on one topic) at most 7 %.
     """
-    others: dict[int, list[float]] = {i: [] for i in range(n)}
-    for (x, y), m in table.items():
-        others[x].append(m.similarity)
-        others[y].append(m.similarity)
-    out: dict[tuple[int, int], float | None] = {}
-    for (x, y), m in table.items():
-        bg = []
-        for me in (x, y):
-            rest = sorted(others[me], reverse=True)
-            rest.remove(m.similarity)
-            if rest:
-                bg.append(sum(rest[:k]) / len(rest[:k]))
-        out[(x, y)] = m.similarity - sum(bg) / len(bg) if bg else None
-    return out
+
+    min_cover: float = 0.15  # share of both texts (characters) in confident links
+    min_side: float = 0.08  # share of each text alone (a short text inside a long one is not its translation)
+    min_lead: float = 0.05  # how far the pair must cover more than the best rival of either document
+    min_gain: float = 0.15  # short texts: how far the cover must exceed the cover with one side shuffled
+    align_k: int = 1  # candidates per document aligned per round (more only while it has no plausible one)
+
+    def as_dict(self) -> dict:
+        return {"min_cover": self.min_cover, "min_side": self.min_side, "min_lead": self.min_lead,
+                "min_gain": self.min_gain, "align_k": self.align_k, "candidates": TOP_K}
 
 
-def copy_aware_margins(table: dict[tuple[int, int], DocMatch], margins: dict[tuple[int, int], float | None],
-                       docs: list[Document], vectors: SentenceVectors,
-                       k: int = 3) -> dict[tuple[int, int], float | None]:
-    """The margins again, without crediting a competitor for text it shares with the partner.
+@dataclass
+class Evidence:
+    """Shares of characters in confident links of the quick alignment: both texts, the source, the target."""
 
-    A folder can hold near-copies: revisions of one document, or documents
-    assembled from shared parts. When z repeats much of y, y's translation x
-    is rightly similar to z too, and the pair x-y loses its margin although
-    nothing speaks against it. So, for the pair x-y, each other candidate z of
-    x is judged only on the sentences it does not share (by exact text) with
-    y, and is left out when it has none; likewise for y's candidates against
-    x. Documents that share no sentence with the partner keep their
-    similarity, so unrelated texts on one topic gain nothing. Only pairs that
-    fail ``MIN_MARGIN`` while most of their sentences match mutually are
-    recomputed (the others' outcome cannot change); their margin can only be
-    the plain one or this one.
-    """
-    neighbours: dict[int, list[tuple[int, float]]] = {}
-    for (x, y), m in table.items():
-        neighbours.setdefault(x, []).append((y, m.similarity))
-        neighbours.setdefault(y, []).append((x, m.similarity))
-    rows: dict[int, np.ndarray] = {}  # a document's sentences as rows of the vector matrix (one per text)
-
-    def rows_of(i: int) -> np.ndarray:
-        if i not in rows:
-            rows[i] = np.array([vectors.index[s.text] for s in docs[i].sentences], dtype=np.int64)
-        return rows[i]
-
-    out = dict(margins)
-    for (x, y), m in table.items():
-        margin = margins.get((x, y))
-        if margin is None or margin >= MIN_MARGIN or m.mutual < MIN_MUTUAL:
-            continue
-        bg = []
-        for me, partner in ((x, y), (y, x)):
-            mine = vectors.matrix[rows_of(me)]
-            sims = []
-            for z, sim in neighbours[me]:
-                if z == partner:
-                    continue
-                keep = rows_of(z)[~np.isin(rows_of(z), rows_of(partner))]
-                if not len(keep):
-                    continue  # all of it is the partner's text
-                if len(keep) < len(rows_of(z)):
-                    sim = _similarity(mine @ vectors.matrix[keep].T)
-                sims.append(sim)
-            sims.sort(reverse=True)
-            if sims:
-                bg.append(sum(sims[:k]) / len(sims[:k]))
-        out[(x, y)] = m.similarity - sum(bg) / len(bg) if bg else None
-    return out
+    cover: float
+    src_cover: float
+    tgt_cover: float
+    control: float = -1.0  # cover with the target shuffled (``batch.pairing_evidence``); -1: not needed
 
 
-Scorer = Callable[[list[tuple[Document, Document]]], list[float]]
+Scorer = Callable[[list[tuple[Document, Document]]], list[Evidence]]
+
+
+def near_copies(a: Document, b: Document, share: float = 0.5) -> bool:
+    """Two documents of one language that share most of their sentences (revisions of one text)."""
+    if not langid.same_group(a.lang, b.lang):
+        return False
+    ta, tb = {s.text for s in a.sentences}, {s.text for s in b.sentences}
+    return bool(ta and tb) and len(ta & tb) >= share * min(len(ta), len(tb))
+
+
+def _judge(c: Candidate, th: Thresholds) -> None:
+    """Fill in ``c.test``/``c.why``: the first test the pair fails (None when it passes all)."""
+    side, name = min((c.src_cover, c.src), (c.tgt_cover, c.tgt), key=lambda t: t[0])
+    if c.score < th.min_cover:
+        c.test, c.value, c.threshold = "cover", c.score, th.min_cover
+        c.why = (f"{c.src.name} and {c.tgt.name}: confident links cover {c.score:.0%} of both texts, "
+                 f"needs {th.min_cover:.0%}")
+    elif side < th.min_side:
+        c.test, c.value, c.threshold = "side", side, th.min_side
+        c.why = f"covered {side:.0%} of the {name.lang} text {name.name}, needs {th.min_side:.0%}"
+    elif c.control >= 0 and c.score - c.control < th.min_gain:
+        c.test, c.value, c.threshold = "gain", c.score - c.control, th.min_gain
+        c.why = (f"{c.src.name} and {c.tgt.name} cover {c.score:.0%} of both texts, and still {c.control:.0%} "
+                 f"with one of them shuffled: order adds {c.score - c.control:.0%}, needs {th.min_gain:.0%}")
+    elif c.rival is not None and c.lead < th.min_lead:
+        c.test, c.value, c.threshold = "lead", c.lead, th.min_lead
+        c.why = (f"{c.src.name} and {c.tgt.name} cover {c.score:.0%} of both texts, but {c.rival} covers "
+                 f"{c.score - c.lead:.0%}: a lead of {c.lead:.0%}, needs {th.min_lead:.0%}")
 
 
 def pair_documents(docs: list[Document], encoder, vectors: SentenceVectors | None = None,
-                   scorer: Scorer | None = None, k: int = TOP_K) -> tuple[list[Candidate], list[dict]]:
-    """One-to-one pairs of translations among ``docs``, and the documents left without one.
+                   scorer: Scorer | None = None, k: int = TOP_K,
+                   thresholds: Thresholds | None = None) -> tuple[list[Candidate], list[dict]]:
+    """One-to-one pairs of translations among ``docs``, and the documents left without one (with why).
 
-    Only ``candidate_pairs`` are looked at. A candidate must stand out against
-    the folder (``document_margins``, then ``copy_aware_margins`` where that
-    fails), most of its sentences must pick each
-    other as best matches (translations do; two texts on one topic do not),
-    and then most of both texts must be covered by confident links (computed
-    by ``scorer`` for all plausible candidates at once, so it can run them in
-    parallel; by default here, one after the other).
+    Candidates come from the cheap ranking (``ranked_candidates``). Each
+    document's ``align_k`` best are aligned quickly (by ``scorer``, all of a
+    round at once so they can run in parallel; by default here, one after the
+    other); a document with no plausible candidate yet gets its next ones, up
+    to ``k``. A pair must cover enough of both texts and of each
+    (``Thresholds``), and cover more than every rival of either document by
+    ``min_lead`` (a rival that is a near-copy of the partner, such as another
+    revision of it, is not held against the pair: the better cover wins
+    below). Then pairs are taken best cover first, each document once.
     """
+    th = thresholds or Thresholds()
     vectors = vectors or sentence_vectors(docs, encoder)
-    table = match_table(docs, encoder, candidate_pairs(docs, vectors, k), vectors)
-    margins = copy_aware_margins(table, document_margins(table, len(docs)), docs, vectors)
-    plausible = {xy for xy, margin in margins.items()
-                 if table[xy].mutual >= MIN_MUTUAL and (margin is None or margin >= MIN_MARGIN)}
-    oriented = {xy: orient(docs[xy[0]], docs[xy[1]]) for xy in margins}
-    todo = [xy for xy in margins if xy in plausible]
+    ranked, always = ranked_candidates(docs, vectors, k)
     if scorer is None:
-        quick = EmbeddingAligner(encoder, EmbeddingParams(exact_overlaps=False))
-        scores = [coverage(quick, *oriented[xy]) for xy in todo]
-    else:
-        scores = scorer([oriented[xy] for xy in todo])
-    score_of = dict(zip(todo, scores))
-    cands = [Candidate(*oriented[xy], score_of.get(xy, 0.0), margin or 0.0) for xy, margin in margins.items()]
-    cands.sort(key=lambda c: (-c.score, -c.margin))
-    used: set[int] = set()
+        quick = EmbeddingAligner(encoder, quick_params())
+        scorer = lambda pairs: [Evidence(*pairing_evidence(quick, a, b, th.min_cover))  # noqa: E731
+                                for a, b in pairs]
+    evidence: dict[tuple[int, int], Evidence] = {}
+    depth = {x: 0 for x in ranked}
+    todo = set(always)
+    while True:
+        for x, others in ranked.items():
+            plausible = any(e.cover >= th.min_cover for xy, e in evidence.items() if x in xy)
+            if depth[x] >= len(others) or (depth[x] and plausible):
+                continue
+            for y in others[depth[x]:depth[x] + max(1, th.align_k)]:
+                todo.add((min(x, y), max(x, y)))
+            depth[x] += max(1, th.align_k)
+        todo -= set(evidence)
+        if not todo:
+            break
+        batch = sorted(todo)
+        oriented = [orient(docs[x], docs[y]) for x, y in batch]
+        for xy, (a, b), ev in zip(batch, oriented, scorer(oriented)):
+            evidence[xy] = ev if a is docs[xy[0]] else Evidence(ev.cover, ev.tgt_cover, ev.src_cover, ev.control)
+        todo = set()
+    cands = []
+    for (x, y), ev in evidence.items():
+        a, b = orient(docs[x], docs[y])
+        c = Candidate(a, b, ev.cover, src_cover=ev.src_cover if a is docs[x] else ev.tgt_cover,
+                      tgt_cover=ev.tgt_cover if a is docs[x] else ev.src_cover,
+                      control=-1.0 if (x, y) in always else ev.control)  # one file's parts, or named alike
+        rivals = [(e.cover, docs[w if w != me else z].name)
+                  for me, partner in ((x, y), (y, x)) for (w, z), e in evidence.items()
+                  if me in (w, z) and partner not in (w, z)
+                  and not near_copies(docs[w if w != me else z], docs[partner])]
+        if rivals:
+            best = max(rivals)
+            c.lead, c.rival = ev.cover - best[0], best[1]
+        else:
+            c.lead = ev.cover
+        _judge(c, th)
+        cands.append(c)
+    cands.sort(key=lambda c: (-c.score, -c.lead, c.src.name, c.tgt.name))
+    used: dict[int, Candidate] = {}
     chosen = []
     for c in cands:
-        if c.score < MIN_PAIR_SCORE or id(c.src) in used or id(c.tgt) in used:
+        if c.test is not None or id(c.src) in used or id(c.tgt) in used:
             continue
-        used |= {id(c.src), id(c.tgt)}
+        used[id(c.src)] = used[id(c.tgt)] = c
         chosen.append(c)
     return chosen, unpaired_entries(docs, used, cands)
 
 
-def unpaired_entries(docs: list[Document], used: set[int], cands: list[Candidate]) -> list[dict]:
-    """The documents without a partner, each with its closest candidate (highest margin) and score."""
+def quick_params() -> EmbeddingParams:
+    """The quick first pass that pairing aligns candidates with: default settings, no joined-run embeddings."""
+    return EmbeddingParams(exact_overlaps=False)
+
+
+def unpaired_entries(docs: list[Document], used: dict[int, Candidate], cands: list[Candidate]) -> list[dict]:
+    """The documents without a partner, each with its closest candidate (best cover) and why it was refused."""
     best_of: dict[int, Candidate] = {}
-    for c in cands:
+    for c in cands:  # best first
         for d in (c.src, c.tgt):
-            if id(d) not in best_of or c.margin > best_of[id(d)].margin:
-                best_of[id(d)] = c
+            best_of.setdefault(id(d), c)
     unpaired = []
     for d in docs:
         if id(d) in used:
             continue
         best = best_of.get(id(d))
-        other = (best.tgt if best.src is d else best.src) if best else None
-        unpaired.append({"document": d.name, "file": d.path, "lang": d.lang,
-                         "best": other.name if other else None,
-                         "score": round(best.score, 3) if best else 0.0,
-                         "margin": round(best.margin, 3) if best else 0.0})
+        entry = {"document": d.name, "file": d.path, "lang": d.lang, "best": None, "score": 0.0, "lead": 0.0,
+                 "test": "candidates", "value": None, "threshold": None,
+                 "why": "no document in another language to compare with"}
+        if best is not None:
+            other = best.tgt if best.src is d else best.src
+            entry.update(best=other.name, score=round(best.score, 3), lead=round(best.lead, 3), test=best.test,
+                         value=None if best.value is None else round(best.value, 3), threshold=best.threshold,
+                         why=best.why)
+            if best.test is None:  # it passed, but the other document was paired better
+                taken = used[id(other)]
+                mate = taken.tgt if taken.src is other else taken.src
+                entry.update(test="taken", why=f"its closest candidate {other.name} (confident links cover "
+                             f"{best.score:.0%} of both texts) is paired with {mate.name} ({taken.score:.0%})")
+        unpaired.append(entry)
     return unpaired
 
 
@@ -626,7 +635,8 @@ def _fixed_pair(pair: ManifestPair, loaded: dict[str, list[Document]]) -> tuple[
 def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
                progress: Callable[[str, int, int], None] | None = None,
                seg: Segmentation = SENTENCES, options: BatchOptions | None = None,
-               manifest: Manifest | None = None) -> CorpusResult:
+               manifest: Manifest | None = None, thresholds: Thresholds | None = None,
+               forced: list[tuple[str | Path, str | Path]] | None = None) -> CorpusResult:
     """Read, pair, align and check everything in ``folder``; write TMX, TSV, JSON and one HTML report.
 
     Besides one TMX per pair, one merged TMX per language pair (``merged.sv-en.tmx``)
@@ -634,9 +644,19 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
     are segmented; its ``srx_lang`` applies to the source side of each pair.
     ``options`` say where pairs run (see ``align.batch``); pairs whose outputs
     are up to date are reused unless ``options.force``. A ``manifest`` fixes
-    pairs and languages (its ``folder``, if any, replaces ``folder``).
+    pairs and languages (its ``folder``, if any, replaces ``folder``); so do ``forced`` pairs of files
+    (``--pair A B``). ``thresholds`` decide the other pairs (``pair_documents``).
     """
     t0 = time.perf_counter()
+    thresholds = thresholds or Thresholds()
+    fixed_pairs = list(manifest.pairs) if manifest else []
+    for a, b in forced or []:
+        for f in (a, b):
+            if not Path(f).is_file():
+                raise InputError(f"--pair {a} {b}: {f}: no such file")
+        if Path(a).resolve() == Path(b).resolve():
+            raise InputError(f"--pair {a} {b}: the same file twice")
+        fixed_pairs.append(ManifestPair(Path(a), Path(b)))
     timer = Timer()
     stats = getattr(encoder, "stats", None)
     stats0 = (stats.embedded, stats.requested, stats.seconds) if stats else (0, 0, 0.0)  # this run's share
@@ -651,7 +671,7 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
     try:
         # 1. which files, read in parallel
         fixed_files: dict[Path, tuple[str | None, bool]] = {}  # file -> (language, split)
-        for pair in (manifest.pairs if manifest else []):
+        for pair in fixed_pairs:
             if pair.target is None:
                 fixed_files[pair.source] = (None, True)
             else:
@@ -672,7 +692,7 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
         loaded = {path: d for path, d in loaded.items() if path not in memories}
         docs = [d for t in tasks for d in loaded.get(t.path, [])]
         docs += [d for al in memories.values() for d in (al.src, al.tgt)]
-        fixed = [fp for fp in (_fixed_pair(p, loaded) for p in (manifest.pairs if manifest else [])) if fp]
+        fixed = [fp for fp in (_fixed_pair(p, loaded) for p in fixed_pairs) if fp]
         fixed += [(al.src, al.tgt) for al in memories.values()]
         memory_links = {id(al.src): al.links for al in memories.values()}
         fixed_docs = {id(d) for pair in fixed for d in pair}
@@ -686,19 +706,19 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
         # 3. pairing: cheap candidates, then quick alignments of the plausible ones (in parallel)
         failed: list[dict] = []  # pairing checks and pairs that raised: listed, never silent
 
-        def scorer(pairs: list[tuple[Document, Document]]) -> list[float]:
-            """Quick alignments of the plausible candidates, remembered in OUT for the next run."""
+        def scorer(pairs: list[tuple[Document, Document]]) -> list[Evidence]:
+            """Quick alignments of the candidates, remembered in OUT for the next run."""
             known = read_scores(out)
-            keys = [score_key(a, b, spec) for a, b in pairs]
-            scores = [known.get(key, 0.0) for key in keys]
+            keys = [score_key(a, b, spec, thresholds.min_cover) for a, b in pairs]
+            scores = [Evidence(*known[key]) if key in known else Evidence(0.0, 0.0, 0.0) for key in keys]
             todo = [k for k, key in enumerate(keys) if key not in known]
-            items = [ScoreTask(a, b, vectors.for_texts(s.text for d in (a, b) for s in d.sentences), spec)
-                     for a, b in (pairs[k] for k in todo)]
+            items = [ScoreTask(a, b, vectors.for_texts(s.text for d in (a, b) for s in d.sentences), spec,
+                               thresholds.min_cover) for a, b in (pairs[k] for k in todo)]
             done = len(pairs) - len(todo)
             for k, value, error in runner.imap(score_task, items):
-                scores[todo[k]] = value if error is None else 0.0
                 if error is None:
-                    known[keys[todo[k]]] = value
+                    scores[todo[k]] = Evidence(*value)
+                    known[keys[todo[k]]] = tuple(value)
                 else:  # the candidate cannot be paired this run; say why (the next run tries again)
                     a, b = pairs[todo[k]]
                     failed.append({"source": a.name, "target": b.name,
@@ -712,8 +732,9 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
 
         if progress:
             progress("pairing", 0, 1)
-        pairs, unpaired = pair_documents(auto_docs, encoder, vectors, scorer) if auto_docs else ([], [])
-        pairs = [Candidate(a, b, 1.0, 0.0) for a, b in fixed] + pairs
+        pairs, unpaired = (pair_documents(auto_docs, encoder, vectors, scorer, thresholds=thresholds)
+                           if auto_docs else ([], []))
+        pairs = [Candidate(a, b, 1.0) for a, b in fixed] + pairs
         timer.lap("pairing")
 
         # 4. align, check and write every pair that is not up to date (in parallel)
@@ -763,6 +784,10 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
         res = result_from_record(record, src_doc, cand.tgt)
         res.pair_score = None if id(cand.src) in fixed_docs else cand.score
         results.append(res)
+    evidence_of = {(c.src.name, c.tgt.name): {"cover": round(c.score, 3), "source_cover": round(c.src_cover, 3),
+                                              "target_cover": round(c.tgt_cover, 3), "lead": round(c.lead, 3),
+                                              "rival": c.rival}
+                   for c in pairs if id(c.src) not in fixed_docs}
     merged = write_merged(results, out, seg.segtype, split_even=split_even)
     report = out / "report.html"
     write_text(report, render_html(results, unpaired, title=f"Alignment report: {source_folder or manifest.path}"))
@@ -778,6 +803,7 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
         "links": sum(1 for l in r.alignment.links if l.src and l.tgt),
         "divergences": len(r.divergences),
         "pair_score": None if r.pair_score is None else round(r.pair_score, 3),
+        "pair_evidence": evidence_of.get((r.alignment.src.name, r.alignment.tgt.name)),
         "seconds": round(r.seconds, 2), "outputs": r.outputs,
     } for r in results]
     summary = {
@@ -790,6 +816,7 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
                                 if lang != d.lang},
         } for d in docs],
         "merged": merged,
+        "pairing": {"thresholds": thresholds.as_dict(), "forced": len(fixed)},
         "unpaired": unpaired,
         "skipped": skipped,
         "failed": failed,

@@ -155,7 +155,8 @@ def render_html(results, unpaired: list[dict] | None = None, title: str = "Align
         parts.append("<h2>Documents without a translation in this folder</h2><ul>")
         for u in unpaired:
             best = f" (closest candidate: {e(u['best'])})" if u.get("best") else ""
-            parts.append(f"<li>{e(u['document'])} ({e(u['lang'])}){best}</li>")
+            why = f": {e(u['why'])}" if u.get("why") else ""
+            parts.append(f"<li>{e(u['document'])} ({e(u['lang'])}){best}{why}</li>")
         parts.append("</ul>")
     for n, r in enumerate(results):
         parts.append(_pair_section(n, r.alignment, r.divergences, r.outputs))
