@@ -321,7 +321,21 @@ def check(
     err.print(f"report: {output}")
 
 
-@app.command()
+import click  # noqa: E402  (typer's own click: --pair's two values)
+from typer.core import TyperCommand  # noqa: E402
+
+
+class _CorpusCommand(TyperCommand):
+    """typer cannot declare a repeatable option of two values: make ``--pair`` take two files each time."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if param.name == "pair":
+                param.nargs, param.multiple, param.type = 2, True, click.Tuple([str, str])
+
+
+@app.command(cls=_CorpusCommand)
 def corpus(
     ctx: typer.Context,
     folder: Path = typer.Argument(SEEDS, help="Folder of documents (default: the seed documents)."),
@@ -349,11 +363,28 @@ def corpus(
     manifest: Optional[Path] = typer.Option(None, "--manifest",
                                             help="A TOML file fixing pairs, languages and options "
                                                  "(see corpora/seeds.toml); replaces FOLDER."),
+    pair: Optional[list[tuple]] = typer.Option(None, "--pair", metavar="A B",
+                                               help="Pair these two files whatever their content says "
+                                                    "(repeatable: --pair a.txt b.txt --pair c.txt d.txt)."),
+    min_cover: float = typer.Option(0.15, "--min-cover", help="Pairing: share of both texts a pair's confident "
+                                                               "links must cover."),
+    min_side: float = typer.Option(0.08, "--min-side", help="Pairing: share of each text they must cover."),
+    min_lead: float = typer.Option(0.05, "--min-lead", help="Pairing: how much more a pair must cover than the "
+                                                             "best rival of either document."),
+    min_gain: float = typer.Option(0.15, "--min-gain", help="Pairing, short texts: how much more they must "
+                                                             "cover than with one of them shuffled."),
 ) -> None:
     """Find which files translate which, align every pair, write TMX, TSV, divergences and a report."""
     from .batch import BatchOptions
-    from .corpus import read_manifest, run_corpus
+    from .corpus import Thresholds, read_manifest, run_corpus
     from .pipeline import make_aligner
+
+    for name, value in (("--min-cover", min_cover), ("--min-side", min_side), ("--min-lead", min_lead),
+                        ("--min-gain", min_gain)):
+        if not -1.0 <= value <= 1.0:
+            raise InputError(f"{name} must be a share between -1 and 1 (0.15 is 15 %)")
+    thresholds = Thresholds(min_cover=min_cover, min_side=min_side, min_lead=min_lead, min_gain=min_gain)
+    forced = [(Path(a), Path(b)) for a, b in pair or []]
 
     if report is not None:
         _check_report_name(report)
@@ -393,7 +424,7 @@ def corpus(
             progress.update(task, description=stage, completed=done, total=max(total, 1), rate=rate)
 
         result = run_corpus(folder if man is None else None, output, encoder, aligner, progress=tick, seg=seg,
-                            options=options, manifest=man)
+                            options=options, manifest=man, thresholds=thresholds, forced=forced)
     table = Table(title=f"align corpus {manifest if man is not None else folder} → {output}")
     for col in ("source", "target", "languages", "sentences", "links", "divergences", "seconds"):
         table.add_column(col, justify="left" if col in ("source", "target", "languages") else "right",
@@ -409,8 +440,8 @@ def corpus(
                   f"{totals['seconds']:.1f}")
     out.print(table)
     for u in result.unpaired:
-        best = f" (closest: {u['best']}, score {u['score']:.2f})" if u.get("best") else ""
-        out.print(f"note: no translation of {u['document']} ({u['lang']}) in this folder{best}")
+        why = f": {u['why']}" if u.get("why") else ""
+        out.print(f"note: no translation of {u['document']} ({u['lang']}) in this folder{why}")
     for s in result.skipped:
         out.print(f"skipped: {s['error']}")
     for f in result.failed:

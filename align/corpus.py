@@ -786,7 +786,8 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
         results.append(res)
     evidence_of = {(c.src.name, c.tgt.name): {"cover": round(c.score, 3), "source_cover": round(c.src_cover, 3),
                                               "target_cover": round(c.tgt_cover, 3), "lead": round(c.lead, 3),
-                                              "rival": c.rival}
+                                              "rival": c.rival,
+                                              "shuffled_cover": None if c.control < 0 else round(c.control, 3)}
                    for c in pairs if id(c.src) not in fixed_docs}
     merged = write_merged(results, out, seg.segtype, split_even=split_even)
     report = out / "report.html"
