@@ -95,25 +95,10 @@ def _warn_language(doc, given: Optional[str], option: str) -> None:
 
 
 def _read_presplit(path: Path, lang: Optional[str]):
-    """A file with one sentence per line, taken as it is (for gold test sets).
+    """A file with one sentence per line, taken as it is (``pipeline.read_presplit``, which the benchmarks call too)."""
+    from .pipeline import read_presplit
 
-    Blank lines are not aligned, but they keep their numbers: the links name
-    sentences by 0-based line number, as the gold files of test sets do.
-    """
-    from . import langid
-    from .documents import Document, Sentence, clean_text, read_text
-
-    text = read_text(path)
-    sentences, ids, pos = [], [], 0
-    for number, line in enumerate(text.split("\n")):
-        if line.strip():
-            sentences.append(Sentence(clean_text(line), pos, pos + len(line), len(sentences)))
-            ids.append(number)
-        pos += len(line) + 1
-    if not lang:
-        lang = langid.detect(text[:5000])[0] or ""
-    return Document(str(path), path.name, text, lang, [(s.start, s.end) for s in sentences], sentences,
-                    ids=ids)
+    return read_presplit(path, lang)
 
 
 def _load_pair(src: Path, tgt: Path, src_lang, tgt_lang, presplit: bool, seg=None):

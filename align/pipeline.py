@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import langid
 from .checks import check_alignment
-from .documents import Alignment, Divergence, Document
+from .documents import Alignment, Divergence, Document, Sentence, clean_text
 from .errors import InputError
 from .readers import read_text
 from .segment import SENTENCES, Segmentation, paragraph_spans, segment
@@ -84,7 +84,49 @@ def load_one(path: str | Path, lang: str | None = None,
     return load(path, lang, split=False, codes=codes, seg=seg)[0]
 
 
-def make_aligner(method: str, encoder=None):
+def read_presplit(path: str | Path, lang: str | None = None) -> Document:
+    """A file with one sentence per line, taken as it is (test sets, pre-segmented text).
+
+    A blank line ends a paragraph, as in plain text; otherwise the lines are
+    sentences of one paragraph (giving each line its own paragraph made every
+    merge pay the paragraph-crossing cost). Blank lines are not aligned but
+    keep their numbers: ``Document.ids`` holds each sentence's 0-based line
+    number, as the gold files of test sets count them.
+    """
+    from .documents import read_text as read_plain_text
+
+    text = read_plain_text(path)
+    sentences: list[Sentence] = []
+    ids: list[int] = []
+    pos, para, blank = 0, 0, False
+    for number, line in enumerate(text.split("\n")):
+        if line.strip():
+            if blank and sentences:
+                para += 1
+            sentences.append(Sentence(clean_text(line), pos, pos + len(line), para))
+            ids.append(number)
+            blank = False
+        else:
+            blank = True
+        pos += len(line) + 1
+    if not lang:
+        lang = langid.detect(text[:5000])[0] or ""
+    spans: list[tuple[int, int]] = []
+    for s in sentences:
+        if spans and s.paragraph == len(spans) - 1:
+            spans[-1] = (spans[-1][0], s.end)
+        else:
+            spans.append((s.start, s.end))
+    return Document(str(path), Path(path).name, text, lang, spans, sentences, ids=ids)
+
+
+def line_links(al: Alignment) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The links by the user's sentence numbers (a --presplit file's line numbers): what ``--format links`` writes."""
+    return [(tuple(al.src.sentence_ids(l.src)), tuple(al.tgt.sentence_ids(l.tgt))) for l in al.links]
+
+
+def make_aligner(method: str, encoder=None, params=None):
+    """The aligner ``align pair`` uses; ``params`` (``EmbeddingParams``) changes its settings (benchmarks)."""
     from .aligners import EmbeddingAligner, LengthAligner
 
     if method == "length":
@@ -94,7 +136,7 @@ def make_aligner(method: str, encoder=None):
             from .encoders import make_encoder
 
             encoder = make_encoder()
-        return EmbeddingAligner(encoder)
+        return EmbeddingAligner(encoder, params)
     raise InputError(f"unknown method {method!r} (use embedding or length)")
 
 
@@ -122,9 +164,12 @@ class PairResult:
     pair_score: float | None = None  # corpus mode: how surely these two translate each other
 
 
-def run_pair(src: Document, tgt: Document, aligner) -> PairResult:
-    """Align two Documents and check them for divergences."""
+def run_pair(src: Document, tgt: Document, aligner, select=None) -> PairResult:
+    """Align two Documents and check them for divergences (those ``select``, a ``checks.Selection``, keeps).
+
+    The checks get the aligner's encoder, to look again at sentences merged into 1-n links.
+    """
     t0 = time.perf_counter()
     al = align_documents(src, tgt, aligner)
-    divs = check_alignment(al)
+    divs = check_alignment(al, getattr(aligner, "encoder", None), select)
     return PairResult(al, divs, time.perf_counter() - t0)

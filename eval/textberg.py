@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from align.aligners import EmbeddingAligner, LengthAligner
 from align.aligners.embedding import EmbeddingParams
+from align.pipeline import align_documents, line_links, make_aligner, read_presplit
 from align.scoring import count, disagreements, format_disagreements, format_links, link_correct, read_links
 
 DATA = Path(__file__).resolve().parent / "data" / "textberg"
@@ -57,10 +57,10 @@ class TokenCounter:
         self.tokens = 0
         count_fn = getattr(inner, "token_count", None)
         self.exact = count_fn is not None
-        self._count = count_fn or (lambda text: 2 + len(text) // 4)  # rough estimate for other encoders
+        self.count = count_fn or (lambda text: 2 + len(text) // 4)  # rough estimate for other encoders
 
     def encode(self, texts):
-        self.tokens += sum(self._count(t) for t in texts)
+        self.tokens += sum(self.count(t) for t in texts)
         return self.inner.encode(texts)
 
 
@@ -99,6 +99,7 @@ class Row:
     embedded: int = 0
     chars: int = 0
     tokens: int = 0
+    sent_tokens: int = 0  # tokens of the sentences themselves, each once (tokens / sent_tokens: the cost of overlaps)
     embed_s: float = 0.0
     align_s: float = 0.0
     wall_s: float = 0.0
@@ -114,6 +115,7 @@ class Row:
         self.embedded += other.embedded
         self.chars += other.chars
         self.tokens += other.tokens
+        self.sent_tokens += other.sent_tokens
         self.embed_s += other.embed_s
         self.align_s += other.align_s
         self.wall_s += other.wall_s
@@ -132,14 +134,26 @@ class Row:
 
 def make_method(name: str, cache: bool, engine: str = "auto", threads: int | None = None,
                 params: EmbeddingParams | None = None):
+    """(aligner, encoder, token counter), the aligner built by ``pipeline.make_aligner`` as ``align pair`` builds it."""
     if name == "length":
-        return LengthAligner(), None, None
+        return make_aligner("length"), None, None
     from align.encoders import make_encoder
 
     encoder = make_encoder(cache=cache, engine=engine, threads=threads)
     counter = TokenCounter(encoder.inner)
     encoder.inner = counter
-    return EmbeddingAligner(encoder, params), encoder, counter
+    return make_aligner("embedding", encoder, params), encoder, counter
+
+
+def align_presplit(src: Path, tgt: Path, aligner, src_lang: str, tgt_lang: str):
+    """What ``align pair SRC TGT --presplit --format links`` computes: (links by line number, Alignment).
+
+    The same library calls as the CLI (``read_presplit``, ``align_documents``,
+    ``line_links``), so a benchmark cannot miss a bug of the CLI's path.
+    """
+    a, b = read_presplit(src, src_lang), read_presplit(tgt, tgt_lang)
+    al = align_documents(a, b, aligner)
+    return line_links(al), al
 
 
 def parse_settings(pairs: list[str]) -> EmbeddingParams:
@@ -160,28 +174,29 @@ def parse_settings(pairs: list[str]) -> EmbeddingParams:
     return EmbeddingParams(**changes)
 
 
-def run_doc(doc: str, method: str, aligner, encoder, counter, write: Path | None) -> Row:
-    src = read_sentences(DATA / "de" / doc)
-    tgt = read_sentences(DATA / "fr" / doc)
-    gold = read_links(DATA / "gold" / doc)
-    row = Row(doc, method, len(src), len(tgt))
+def run_doc(doc: str, method: str, aligner, encoder, counter, write: Path | None, data: Path = DATA,
+            langs: tuple[str, str] = ("de", "fr")) -> Row:
+    """One document of a set laid out as ``data/LANG/NNN`` and ``data/gold/NNN``, aligned as the CLI aligns it."""
+    gold = read_links(data / "gold" / doc)
+    t0 = time.perf_counter()
     before = (encoder.stats.embedded, encoder.stats.chars_embedded, encoder.stats.seconds,
               counter.tokens) if encoder else None
-    t0 = time.perf_counter()
-    links = aligner.align(src, tgt)
+    pred, al = align_presplit(data / langs[0] / doc, data / langs[1] / doc, aligner, *langs)
+    row = Row(doc, method, len(al.src.sentences), len(al.tgt.sentences))
     row.wall_s = time.perf_counter() - t0
     if encoder:
         row.embedded = encoder.stats.embedded - before[0]
         row.chars = encoder.stats.chars_embedded - before[1]
         row.embed_s = encoder.stats.seconds - before[2]
         row.tokens = counter.tokens - before[3]
+        if row.tokens:  # (counting loads the model: not on a warm run, where nothing was embedded)
+            row.sent_tokens = sum(counter.count(s.text) for d in (al.src, al.tgt) for s in d.sentences)
     row.align_s = row.wall_s - row.embed_s
     row.rss_mb = peak_rss_mb()
-    pred = [(tuple(l.src), tuple(l.tgt)) for l in links]
     row.counts = count([gold], [pred])
     correct = link_correct(gold, pred)
     row.places = disagreements(gold, pred)
-    row.scores = [(l.score, ok) for l, ok in zip(links, correct) if l.src and l.tgt]
+    row.scores = [(l.score, ok) for l, ok in zip(al.links, correct) if l.src and l.tgt]
     if write:
         (write / method).mkdir(parents=True, exist_ok=True)
         (write / method / doc).write_text(format_links(pred), encoding="utf-8")
@@ -189,14 +204,14 @@ def run_doc(doc: str, method: str, aligner, encoder, counter, write: Path | None
 
 
 HEADER = (f"{'doc':<4} {'method':<9} {'de':>4} {'fr':>4} | {'strict P':>8} {'R':>5} {'F1':>5} |"
-          f" {'lax P':>5} {'R':>5} {'F1':>5} | {'embedded':>8} {'chars':>7} {'tokens':>7} |"
+          f" {'lax P':>5} {'R':>5} {'F1':>5} | {'embedded':>8} {'chars':>7} {'tokens':>7} {'/sent':>5} |"
           f" {'embed s':>7} {'align s':>7} {'wall s':>7} | {'peak RSS':>8}")
 
 
 def fmt(row: Row) -> str:
     s, l = row.prf()["strict"], row.prf()["lax"]
     return (f"{row.doc:<4} {row.method:<9} {row.n_src:>4} {row.n_tgt:>4} | {s[0]:>8.3f} {s[1]:>5.3f} {s[2]:>5.3f} |"
-            f" {l[0]:>5.3f} {l[1]:>5.3f} {l[2]:>5.3f} | {row.embedded:>8} {row.chars:>7} {row.tokens:>7} |"
+            f" {l[0]:>5.3f} {l[1]:>5.3f} {l[2]:>5.3f} | {row.embedded:>8} {row.chars:>7} {row.tokens:>7} {row.tokens / max(row.sent_tokens, 1):>5.2f} |"
             f" {row.embed_s:>7.2f} {row.align_s:>7.2f} {row.wall_s:>7.2f} | {row.rss_mb:>6.0f}MB")
 
 

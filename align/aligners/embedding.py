@@ -247,10 +247,17 @@ def fragment_kind(text: str) -> int:
 def end_class(text: str) -> int:
     """Which punctuation a sentence ends with: 1-5 for . ? ! : ; and 0 for anything else.
 
-    Closing quotes and brackets are looked through, and an ellipsis counts as a full stop.
+    Closing quotes and brackets are looked through, an ellipsis counts as a full stop, and the
+    punctuation of other scripts counts as its Latin counterpart (``。`` as ``.``, ``？`` as ``?``):
+    otherwise every Chinese-English pair would pay for ending differently.
     """
-    t = text.rstrip().rstrip("\"'»«“”„‘’)]} ")
-    return ".?!:;".find(t[-1]) + 1 if t else 0
+    t = text.rstrip().rstrip("\"'»«“”„‘’)]}）】」』》〉 ")
+    return ".?!:;".find(_END_MARKS.get(t[-1], t[-1])) + 1 if t else 0
+
+
+# sentence-final marks of other scripts: full-width forms, ideographic and Devanagari full stops, Arabic question mark
+_END_MARKS = {"。": ".", "｡": ".", "．": ".", "…": ".", "।": ".", "۔": ".", "？": "?", "؟": "?", "！": "!",
+              "：": ":", "；": ";", "︖": "?", "︕": "!"}
 
 
 class EmbeddingAligner:
