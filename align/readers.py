@@ -15,6 +15,7 @@ import io
 import itertools
 import logging
 import re
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -116,6 +117,10 @@ _BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "td", "th"
            "tbody", "tfoot", "tr", "ul", "ol", "dl", "figure", "details", "summary", "hr", "legend", "fieldset",
            "center", "hgroup", "header", "footer"}
 _SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML whitespace (no-break spaces are text)
+_EDGE, _BR = "\x00", "\x01"  # an element's start or end tag, and a <br>, while a paragraph is built
+# whitespace at element edges next to punctuation ("<a>1</a>\n, 5"): source layout when it holds a line break
+_GAP_BEFORE = re.compile(r"[ \t\n\r\f\x00]*\x00[ \t\n\r\f\x00]*(?=[,.;:!?)\]}»”’%])")
+_GAP_AFTER = re.compile(r"(?<=[(\[{«„“‘])[ \t\n\r\f\x00]*\x00[ \t\n\r\f\x00]*")
 _DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.I | re.S)
 
 
@@ -186,6 +191,31 @@ def _remove(el) -> None:
     parent.remove(el)
 
 
+def _close_gap(m: re.Match) -> str:
+    """Drop whitespace that only the markup's layout put between a link and its punctuation."""
+    return "" if "\n" in m.group(0) else m.group(0)
+
+
+def _inline_text(parts: list[str]) -> str:
+    """A paragraph's text from its pieces: no layout space before "," or after "(", whitespace collapsed."""
+    text = _GAP_AFTER.sub(_close_gap, _GAP_BEFORE.sub(_close_gap, "".join(parts)))
+    return _SPACE.sub(" ", text.replace(_EDGE, "")).replace(_BR, "\n")
+
+
+def _in_running_text(el) -> bool:
+    """A block element inside an inline one that sits in running text (``Sections <a><div>1</div></a>, 5``):
+    browsers show it inline, so it must not cut the paragraph."""
+    for a in el.iterancestors():
+        tag = _tag(a)
+        if tag in _BLOCKS or not tag:
+            return False
+        prev = a.getprevious()
+        before = prev.tail if prev is not None else (a.getparent().text if a.getparent() is not None else "")
+        if (a.tail or "").strip() or (before or "").strip():
+            return True
+    return False
+
+
 def html_paragraphs(data: bytes, name: str) -> list[str]:
     """Main-text paragraphs of an HTML page: headings, paragraphs, list items and table cells."""
     # an internal DTD subset is not HTML (the parser would show it as text); its entities are never expanded
@@ -213,29 +243,36 @@ def html_paragraphs(data: bytes, name: str) -> list[str]:
 
     def flush() -> None:
         if buf:
-            paragraphs.append("".join(buf))
+            text = "".join(buf).replace(_EDGE, "").replace(_BR, "\n") if pre else _inline_text(buf)
+            if text.strip():
+                paragraphs.append(text)
             buf.clear()
 
     def add(s: str | None) -> None:
         if s:
-            buf.append(s.replace("\n\n", "\n") if pre else _SPACE.sub(" ", s))
+            buf.append(s.replace("\n\n", "\n") if pre else s)
 
     # iterative walk: hostile nesting cannot exhaust the stack
+    inline_blocks: set = set()  # blocks shown inline (see _in_running_text)
     for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = _tag(el)
+        block = tag in _BLOCKS and el not in inline_blocks
         if event == "start":
-            if tag in _BLOCKS:
+            if block and tag != "pre" and el is not root and _in_running_text(el):
+                inline_blocks.add(el)
+                block = False
+            if block:
                 flush()
             if tag == "pre":
                 pre += 1
-            if tag == "br":
-                buf.append("\n")
+            buf.append(_BR if tag == "br" else _EDGE)
             add(el.text)
         else:
-            if tag in _BLOCKS:
+            if block:
                 flush()
             if tag == "pre":
                 pre -= 1
+            buf.append(_EDGE)
             if el is not root:
                 add(el.tail)
     flush()
@@ -382,13 +419,49 @@ def pdf_text(data: bytes, name: str) -> str:
     if cids > 0.3 * letters:
         raise InputError(f"{name}: most of the PDF's text cannot be decoded (fonts without a Unicode mapping); "
                          "run OCR first")
-    return text
+    return unfold_ligatures(text)
+
+
+# ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ: a font's ligature glyph that the PDF maps back to one code point ("ﬁrst", "ﬁle://")
+_LIGATURE = re.compile("[\ufb00-\ufb06]")
+
+
+def unfold_ligatures(text: str) -> str:
+    """"ﬁ" to "fi" and the like, so that words are found, matched and embedded as the letters they are.
+
+    Only the ligatures: NFKC on the whole text would also rewrite "²", "½", full-width letters and more.
+    """
+    return _LIGATURE.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
+
+
+def pdf_title(data: bytes) -> str:
+    """The title in a PDF's document information (a browser puts the page's <title> there and in its
+    running header); empty when there is none or it cannot be read."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.utils import decode_text
+
+    try:
+        for info in PDFDocument(PDFParser(io.BytesIO(data))).info:
+            title = resolve1(info.get("Title"))
+            if isinstance(title, bytes):
+                return " ".join(decode_text(title).split())
+    except Exception:  # noqa: BLE001 - metadata is a hint; a damaged dictionary is not worth an error
+        pass
+    return ""
 
 
 # a page number alone at the top or bottom of a page: "3", "- 3 -", "Page 3", "Sida 3 av 10", "3/10"
 _PAGE_NUMBER = re.compile(r"^[-–—\s(\[]*(?:[^\W\d_]{1,8}\.?\s*)?\d{1,4}(?:\s*(?:/|of|av|von|de|sur|из|от)\s*\d{1,4})?"
                           r"[-–—\s)\]]*$", re.I)
 _SENTENCE_END = re.compile(r"[.!?:;…\"”»)\]]\s*$")
+# what a browser prints in the page margins: when ("12/3/26, 9:46 AM", "03.12.26, 09:46") and where from
+_PRINTED_AT = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4},?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?\s?[Mm]\.?)?$")
+_FILE_URL = re.compile(r"^file:/\S*$", re.I)
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.I)
+_OF_PAGES = re.compile(r"^\d{1,4}\s*/\s*\d{1,4}$")  # the browser's "1/3"
+EDGE_BLOCKS = 3  # how many blocks at the top and at the bottom of a page may be running headers or footers
 
 
 def _reflow(block: str, width: int) -> str:
@@ -402,10 +475,14 @@ def _reflow(block: str, width: int) -> str:
     return text
 
 
-def pdf_paragraphs(text: str) -> list[str]:
+def pdf_paragraphs(text: str, title: str = "") -> list[str]:
     """Paragraphs of pdfminer's text: lines wrapped at the margin joined, running headers, footers,
     page numbers and blocks without a letter or digit (a lone bullet) dropped, and a paragraph that a
-    page break or an indent cut in two joined again (the previous block runs on in lower case)."""
+    page break or an indent cut in two joined again (the previous block runs on in lower case).
+
+    Running headers and footers are the blocks among the first and last ``EDGE_BLOCKS`` of a page that
+    recur at the edges of the other pages (numbers aside), and what a browser prints there even on a
+    single page: the time of printing, a ``file:`` address, "1/3", and the document's ``title``."""
     pages = [[q.strip() for q in re.split(r"\n[ \t]*\n", page) if q.strip()] for page in text.split("\f")]
     pages = [page for page in pages if page]
     # the text width in characters: a long line of the blocks of several lines (not the longest: one
@@ -418,21 +495,43 @@ def pdf_paragraphs(text: str) -> list[str]:
     def key(para: str) -> str:
         return re.sub(r"\d+", "#", " ".join(para.split()))
 
-    # a line at the edge of most pages is a running header or footer, not the document's text
-    edge_count: dict[str, int] = {}
+    # a block at the edge of most pages is a running header or footer, not the document's text: the same
+    # text on two pages of two, or with a number that changes ("Sida 3 av 10") on three pages or more
+    same: dict[str, int] = {}
+    numbered: dict[str, int] = {}
     for page in pages:
-        for k in {key(page[0]), key(page[-1])}:
-            edge_count[k] = edge_count.get(k, 0) + 1
-    running = {k for k, n in edge_count.items() if len(pages) >= 3 and n >= max(3, len(pages) // 2)}
+        edges = page[:EDGE_BLOCKS] + page[-EDGE_BLOCKS:]
+        for k in {" ".join(b.split()) for b in edges}:
+            same[k] = same.get(k, 0) + 1
+        for k in {key(b) for b in edges}:
+            numbered[k] = numbered.get(k, 0) + 1
+    half = (len(pages) + 1) // 2
+    running = {k for k, n in same.items() if len(pages) >= 2 and n >= max(2, half)}
+    running |= {k for k, n in numbered.items() if len(pages) >= 3 and n >= max(3, half)}
+    title_line = " ".join(title.split())
 
-    def edge_junk(para: str) -> bool:
-        return key(para) in running or bool(_PAGE_NUMBER.match(para))
+    def edge_junk(para: str, seen: set[str], browser: bool) -> bool:
+        line = " ".join(para.split())
+        if line in seen:  # a heading that repeats the running title is text: drop each furniture block once
+            return False
+        seen.add(line)
+        return (line in running or key(para) in running or (browser and line == title_line)
+                or bool(_PAGE_NUMBER.match(para) or _PRINTED_AT.match(line) or _FILE_URL.match(line)))
 
     out: list[str] = []
     for page in pages:
-        while page and edge_junk(page[0]):
+        seen: set[str] = set()
+        # a browser prints the time at the top and the document's title beside it
+        browser = bool(title_line) and any(_PRINTED_AT.match(" ".join(b.split())) for b in page[:EDGE_BLOCKS])
+        while page and edge_junk(page[0], seen, browser):
             page = page[1:]
-        while page and edge_junk(page[-1]):
+        seen, page_of = set(), False
+        while page:
+            last = " ".join(page[-1].split())
+            if edge_junk(page[-1], seen, False):
+                page_of = page_of or bool(_OF_PAGES.match(last))
+            elif not (page_of and _URL.match(last)):  # a web address beside "1/3": the browser's footer
+                break
             page = page[:-1]
         for block in page:
             if not any(ch.isalnum() for ch in block):
@@ -447,7 +546,8 @@ def pdf_paragraphs(text: str) -> list[str]:
 def read_pdf(path: str | Path) -> str:
     """The text layer of a PDF; text blocks become paragraphs, page furniture is dropped."""
     p = Path(path)
-    return _paragraphs_text(pdf_paragraphs(pdf_text(read_bytes(p), str(p))), p, "PDF")
+    data = read_bytes(p)
+    return _paragraphs_text(pdf_paragraphs(pdf_text(data, str(p)), pdf_title(data)), p, "PDF")
 
 
 # --- TMX --------------------------------------------------------------------------------------------------------

@@ -257,6 +257,65 @@ def test_html_errors_name_the_file(tmp_path):
         read_html(deep)
 
 
+# RFC 7518, section 6.3 (IETF Trust; RFCs may be reproduced as they are), and a note from the California Code of
+# Regulations, Title 8 (a public record), with their links laid out three ways: inline as written, one element a
+# line as template engines print them, and a block inside a link. Browsers show no space before the "," or "]".
+RFC_7518 = ('JWKs can represent RSA [RFC3447] keys. In this case, the "kty" member value is "RSA". The semantics '
+            'of the parameters defined below are the same as those defined in Sections 3.1 and 3.2 of RFC 3447.')
+TITLE_8 = "See Sections 1532.2, 5206, and 8359"
+LINKED = {
+    "inline": """<p>JWKs can represent RSA [<a href="https://tools.ietf.org/html/rfc3447">RFC3447</a>] keys.  In this
+case, the "kty" member value is "RSA".  The semantics of the parameters defined below are the same as those
+defined in Sections <a href="https://tools.ietf.org/html/rfc3447#section-3.1">3.1</a> and
+<a href="https://tools.ietf.org/html/rfc3447#section-3.2">3.2</a> of <a href="https://tools.ietf.org/html/rfc3447">RFC
+3447</a>.</p>
+<p>See Sections <a href="https://www.dir.ca.gov/title8/1532_2.html">1532.2</a>, <a
+href="https://www.dir.ca.gov/title8/5206.html">5206</a>, and <a href="https://www.dir.ca.gov/title8/8359.html">8359</a></p>""",
+    "one element a line": """<p>
+  JWKs can represent RSA [
+  <a href="https://tools.ietf.org/html/rfc3447">RFC3447</a>
+  ] keys. In this case, the "kty" member value is "RSA". The semantics of the parameters defined below are the
+  same as those defined in Sections
+  <a href="https://tools.ietf.org/html/rfc3447#section-3.1">
+    3.1
+  </a>
+  and
+  <a href="https://tools.ietf.org/html/rfc3447#section-3.2">3.2</a>
+  of
+  <a href="https://tools.ietf.org/html/rfc3447">RFC 3447</a>
+  .
+</p>
+<p>
+  See Sections
+  <a href="https://www.dir.ca.gov/title8/1532_2.html">1532.2</a>
+  ,
+  <a href="https://www.dir.ca.gov/title8/5206.html">5206</a>
+  , and
+  <a href="https://www.dir.ca.gov/title8/8359.html">8359</a>
+</p>""",
+    "blocks inside links": """<div>JWKs can represent RSA [<a href="#RFC3447"><div class="ref">RFC3447</div></a>] keys. In this
+case, the "kty" member value is "RSA". The semantics of the parameters defined below are the same as those defined
+in Sections <a href="#s3.1"><div>3.1</div></a> and <a href="#s3.2"><div>3.2</div></a> of <a href="#RFC3447"><div>RFC
+3447</div></a>.</div>
+<div>See Sections <a href="#s1532"><div>1532.2</div></a>, <a href="#s5206"><div>5206</div></a>, and
+<a href="#s8359"><span><p>8359</p></span></a></div>""",
+}
+
+
+@pytest.mark.parametrize("layout", list(LINKED))
+def test_html_links_add_no_space_before_punctuation(tmp_path, layout):
+    page = tmp_path / "page.html"
+    page.write_text(f"<!DOCTYPE html><html><body><main>{LINKED[layout]}</main></body></html>", "utf-8")
+    assert read_html(page).strip().split("\n\n") == [RFC_7518, TITLE_8]
+
+
+def test_html_blocks_wrapped_in_an_inline_element_stay_paragraphs(tmp_path):
+    # old pages wrap whole paragraphs in <font>: no running text around it, so the paragraphs stay apart
+    page = tmp_path / "page.html"
+    page.write_text(f"<html><body><font face=Arial><p>{RFC_7518}</p><p>{TITLE_8}</p></font></body></html>", "utf-8")
+    assert read_html(page).strip().split("\n\n") == [RFC_7518, TITLE_8]
+
+
 # --- .docx ------------------------------------------------------------------------------------------------------
 
 def test_docx_written_by_python_docx_reads_as_the_seed(inputs):
@@ -345,6 +404,41 @@ def test_pdf_paragraph_cut_by_a_page_break_is_joined_again():
             "Tredje stycket börjar på en ny sida.\n\n5\n\f")
     assert pdf_paragraphs(text) == ["Rubrik", "Första stycket börjar här och fortsätter på nästa sida.",
                                     "Andra stycket.", "Tredje stycket börjar på en ny sida."]
+
+
+PRINTED = ROOT / "tests" / "data" / "print"  # pages printed to PDF by Chromium (see its README.md)
+
+
+@pytest.mark.parametrize("name", ["us-constitution-article-1", "us-constitution-preamble"])
+def test_pdf_printed_by_a_browser_reads_as_the_page_itself(name):
+    """No running title, time of printing, file:// address or "1/2"; no ligature glyphs; a heading that
+    repeats the title is kept once."""
+    pdf = PRINTED / f"{name}.pdf"
+    raw = pdf.read_bytes()
+    text = read_pdf(pdf)
+    assert text == read_html(PRINTED / f"{name}.html")
+    assert "file:" not in text and "AM" not in text and "/2" not in text
+    assert not any("\ufb00" <= ch <= "\ufb06" for ch in text) and "Qualifications" in text
+    if name == "us-constitution-preamble":  # one page: the title is known from the PDF's metadata
+        assert readers.pdf_title(raw) == "The Constitution of the United States"
+        assert text.split("\n\n")[0] == "The Constitution of the United States"
+    else:
+        assert text.split("\n\n")[:2] == ["Article I", "Section 1"]
+        assert "which may be included within this Union" in text  # the page break does not cut it
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Chromium (the README's test setup)")
+def test_pdf_printed_now_by_chromium_reads_as_the_page(tmp_path):
+    html_copy = tmp_path / "us-constitution-article-1.html"
+    html_copy.write_bytes((PRINTED / "us-constitution-article-1.html").read_bytes())
+    pdf = tmp_path / "printed.pdf"
+    subprocess.run(["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", f"--print-to-pdf={pdf}",
+                    html_copy.as_uri()], capture_output=True, timeout=120, check=True)
+    assert read_pdf(pdf) == read_html(html_copy)
+
+
+def test_ligatures_are_unfolded_and_nothing_else_is():
+    assert readers.unfold_ligatures("ﬁrst oﬃce ﬂow ½ x² ｶ ﬆ") == "first office flow ½ x² ｶ st"
 
 
 def test_pdf_without_text_layer_or_with_a_password_is_refused(tmp_path):
