@@ -410,6 +410,7 @@ def pair_documents(docs: list[Document], encoder, vectors: SentenceVectors | Non
             c.lead = ev.cover
         _judge(c, th)
         cands.append(c)
+    _prefer_revisions(cands)
     cands.sort(key=lambda c: (-c.score, -c.lead, c.src.name, c.tgt.name))
     used: dict[int, Candidate] = {}
     chosen = []
@@ -419,6 +420,38 @@ def pair_documents(docs: list[Document], encoder, vectors: SentenceVectors | Non
         used[id(c.src)] = used[id(c.tgt)] = c
         chosen.append(c)
     return chosen, unpaired_entries(docs, used, cands)
+
+
+def _prefer_revisions(cands: list[Candidate]) -> None:
+    """Of a document's candidates that are revisions of one text, keep the one that covers most of the document.
+
+    Two revisions of a page both cover most of its translation, and the
+    older one may even cover more of both texts together (it lacks the
+    sections the translation lacks too). What tells them apart is how much of
+    the translation each explains: the revision it was made from leaves the
+    least of it unlinked. The others fail as ``revision``.
+    """
+    side = {}
+    for c in cands:
+        side[(id(c.src), id(c.tgt))] = c
+    for c in cands:
+        if c.test is not None:
+            continue
+        for me, other, mine in ((c.src, c.tgt, c.src_cover), (c.tgt, c.src, c.tgt_cover)):
+            for d in cands:
+                if d is c or d.test not in (None, "lead") or me not in (d.src, d.tgt):
+                    continue
+                rival = d.tgt if d.src is me else d.src
+                theirs = d.src_cover if d.src is me else d.tgt_cover
+                if rival is other or not near_copies(rival, other):
+                    continue
+                if (theirs, d.score) > (mine, c.score):
+                    c.test, c.value, c.threshold = "revision", mine, theirs
+                    c.why = (f"{other.name} and {rival.name} are revisions of one text, and {rival.name} covers "
+                             f"more of {me.name} ({theirs:.1%} against {mine:.1%})")
+                    break
+            if c.test is not None:
+                break
 
 
 def quick_params() -> EmbeddingParams:

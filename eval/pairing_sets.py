@@ -17,6 +17,7 @@ from align.scoring import read_links
 ROOT = Path(__file__).resolve().parent.parent
 PAIRING = ROOT / "eval" / "data" / "pairing"
 MAC = PAIRING / "mac-dev"
+K8S = PAIRING / "k8s-docs"
 LINKS_PER_PARAGRAPH = 6  # gold links per paragraph when MAC-Dev's sentence lines are joined into running text
 
 
@@ -106,4 +107,22 @@ def free_translations(folder: Path, seed: int = 1) -> Truth:
     return truth
 
 
-SETS = {"book": book_chapters, "free": free_translations}
+def docs_revisions(folder: Path, seed: int = 1) -> Truth:
+    """A docs folder in two languages with pages of several revisions (Kubernetes docs, CC BY 4.0): current
+    English pages, older English revisions of some, and Chinese translations of some current ones. A page's
+    translation must pair with the revision it translates, never with another; the rest stay unpaired."""
+    name, truth = Namer(random.Random(seed)), Truth()
+    placed: dict[tuple[str, str], str] = {}
+    for kind in ("en", "en-old", "zh"):
+        for page in sorted((K8S / kind).glob("*.md")):
+            placed[(kind, page.stem)] = target = name(".md")
+            (folder / target).write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
+    for (kind, page), file in placed.items():
+        if kind == "zh":
+            truth.pairs.add((file, placed[("en", page)]))
+    paired = {f for pair in truth.pairs for f in pair}
+    truth.alone = set(placed.values()) - paired
+    return truth
+
+
+SETS = {"book": book_chapters, "free": free_translations, "docs": docs_revisions}
