@@ -113,15 +113,18 @@ def wrap_width(text: str) -> int:
     """The margin a text was hard-wrapped at, in characters; 0 when it was not.
 
     Estimated from the lines that run on into another line (a paragraph's
-    last line stops short): 90 % of them are at most this long. Nobody wraps
-    beyond 120 columns, so a text of longer lines has one paragraph per line.
+    last line stops short): 90 % of them are at most this long, and in a
+    wrapped text most of them come close to it (verse, tables of contents and
+    subtitles have lines of all lengths). Nobody wraps beyond 120 columns,
+    so a text of longer lines has one paragraph per line.
     """
     lengths = sorted(len(line.strip()) for line, nxt in itertools.pairwise(text.split("\n"))
                      if line.strip() and nxt.strip())
-    if len(lengths) < 3:
+    if len(lengths) < 8:  # too few lines to tell a margin from chance
         return 0
     width = lengths[int(0.9 * (len(lengths) - 1))]
-    return width if 30 <= width <= 120 else 0
+    near = sum(1 for n in lengths if n >= 0.8 * width)
+    return width if 30 <= width <= 120 and near >= 0.7 * len(lengths) else 0
 
 
 def _list_item(line: str) -> bool:
@@ -143,7 +146,8 @@ def _soft_wrap(line: str, next_line: str, width: int = 0) -> bool:
         return True
     last = line.rstrip().rsplit("\n", 1)[-1].strip()
     word = nxt.split(maxsplit=1)[0] if nxt else ""
-    return bool(width) and len(last) + 1 + len(word) > width
+    # a greedy wrapper fills the line: the next word would not have fitted, and the line is not short
+    return bool(width) and len(last) + 1 + len(word) > width and len(last) >= 0.7 * width
 
 
 def _line_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
