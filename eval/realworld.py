@@ -58,23 +58,25 @@ class Alarm:
     kind: str
     severity: str
     message: str
-    src: str
+    src: str  # the texts of the sentences it points at, joined
     tgt: str
-    src_sentences: list[str]
-    tgt_sentences: list[str]
 
     @property
     def key(self) -> str:
-        return verdict_key(self.pair, self.kind, self.src_sentences, self.tgt_sentences)
+        return verdict_key(self.pair, self.kind, self.src, self.tgt)
 
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def verdict_key(pair: str, kind: str, src: list[str], tgt: list[str]) -> str:
-    """A verdict's identity: pair, check kind and the sentence texts on each side (not ids or wording)."""
-    blob = json.dumps([pair, kind, [_norm(s) for s in src], [_norm(t) for t in tgt]], ensure_ascii=False)
+def verdict_key(pair: str, kind: str, src: str, tgt: str) -> str:
+    """A verdict's identity: pair, check kind and the text it points at on each side.
+
+    Not sentence ids or message wording, and the joined text rather than the list of sentences, so that a
+    change of segmentation or of the message keeps the verdict.
+    """
+    blob = json.dumps([pair, kind, _norm(src), _norm(tgt)], ensure_ascii=False)
     return hashlib.sha1(blob.encode("utf-8")).hexdigest()[:16]
 
 
@@ -121,8 +123,7 @@ def alarms_of(pair: Pair, result) -> list[Alarm]:
     for d in result.divergences:
         src = [al.src.sentences[i].text for i in d.src] or ([d.src_text] if d.src_text else [])
         tgt = [al.tgt.sentences[j].text for j in d.tgt] or ([d.tgt_text] if d.tgt_text else [])
-        out.append(Alarm(pair.name, d.kind, d.severity, d.message, _norm(" ".join(src)), _norm(" ".join(tgt)),
-                         src, tgt))
+        out.append(Alarm(pair.name, d.kind, d.severity, d.message, _norm(" ".join(src)), _norm(" ".join(tgt))))
     return out
 
 
@@ -141,6 +142,15 @@ def _ratio(a: int, b: int) -> str:
 
 def _clip(text: str, n: int = 160) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _nearest_verdict(alarm: Alarm, verdicts: dict[str, dict]) -> dict | None:
+    """A verdict of the same pair and check sharing one side's text: a hint for the judge, never counted."""
+    for v in verdicts.values():
+        if v["pair"] == alarm.pair and v["kind"] == alarm.kind and (
+                (alarm.src and v["src"] == alarm.src) or (alarm.tgt and v["tgt"] == alarm.tgt)):
+            return v
+    return None
 
 
 def report(rows: list[dict], alarms: list[Alarm], verdicts: dict[str, dict], list_all: bool) -> dict:
@@ -180,6 +190,8 @@ def report(rows: list[dict], alarms: list[Alarm], verdicts: dict[str, dict], lis
     for a in shown:
         v = verdicts.get(a.key)
         tag = f"[{v['verdict']}: {v.get('reason', '')}]" if v else "[UNJUDGED]"
+        if not v and (near := _nearest_verdict(a, verdicts)):
+            tag += f" (a verdict on one of its texts, same check: {near['verdict']}: {near.get('reason', '')})"
         print(f"- {a.pair} · {a.kind} · {a.severity} · {a.key} {tag}\n    {_clip(a.message, 200)}\n"
               f"    src: {_clip(a.src)}\n    tgt: {_clip(a.tgt)}")
     print(f"\n*** {len(unjudged)} unjudged alarm{'' if len(unjudged) == 1 else 's'} "

@@ -48,7 +48,7 @@ def test_known_one_sided_passages_are_in_their_files():
             assert exp["text"] in text, f"{path}: {exp['text']!r} is not in the {exp['side']} file"
 
 
-def test_verdicts_are_well_formed_and_name_known_pairs():
+def test_verdicts_are_well_formed_and_keyed_on_their_texts():
     pairs = {p.name for p in load_pairs()}
     verdicts = load_verdicts()  # raises on a verdict other than real/false
     assert verdicts
@@ -57,10 +57,11 @@ def test_verdicts_are_well_formed_and_name_known_pairs():
     for v in lines:
         assert re.fullmatch(r"[0-9a-f]{16}", v["key"]) and v["pair"] in pairs and v["kind"], v
         assert v["severity"] in ("error", "warning", "note") and v["reason"], v
+        assert v["key"] == verdict_key(v["pair"], v["kind"], v["src"], v["tgt"]), v
 
 
 def test_verdict_key_ignores_whitespace_but_not_text_or_kind():
-    k = verdict_key("p", "number-mismatch", ["a  b\n c"], ["x"])
-    assert k == verdict_key("p", "number-mismatch", ["a b c"], [" x "])
-    assert k != verdict_key("p", "url-mismatch", ["a b c"], ["x"])
-    assert k != verdict_key("p", "number-mismatch", ["a b c"], ["y"])
+    k = verdict_key("p", "number-mismatch", "a  b\n c", "x")
+    assert k == verdict_key("p", "number-mismatch", "a b c", " x ")
+    assert k != verdict_key("p", "url-mismatch", "a b c", "x")
+    assert k != verdict_key("p", "number-mismatch", "a b c", "y")
