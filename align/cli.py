@@ -457,6 +457,7 @@ def split(
     from .export.atomic import write_text
     from .pipeline import load
 
+    _check_output_folder(output)
     docs = load(file)
     if len(docs) < 2:
         raise InputError(f"{file}: found only one language ({docs[0].lang}); nothing to split")
@@ -599,6 +600,7 @@ def export_review_cmd(
     """Write a reviewed alignment in any format (confirmed rows carry x-review in TMX)."""
     from .review import export_review, read_review
 
+    src_locale, tgt_locale = _tag(src_locale, "--src-locale"), _tag(tgt_locale, "--tgt-locale")
     if output.resolve() == path.resolve():
         raise InputError(f"{output}: the output would overwrite the review file")
     data = read_review(path)

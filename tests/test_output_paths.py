@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from .conftest import EN, ROOT, SV
+from .conftest import BG_EN, EN, ROOT, SV
 
 
 def align(*args):
@@ -30,9 +30,12 @@ def test_every_command_refuses_an_output_in_a_missing_folder(tmp_path):
                  ["check", SV, EN, "-o", missing / "report.html"],
                  ["export", review, "-o", missing / "reviewed.tmx"],
                  ["corpus", ROOT / "seeds", "-o", missing / "out"],
-                 ["corpus", ROOT / "seeds", "-o", tmp_path / "out", "--report", missing / "r.md"]):
+                 ["corpus", ROOT / "seeds", "-o", tmp_path / "out", "--report", missing / "r.md"],
+                 ["split", BG_EN, "-o", missing / "parts"]):
         assert_refused(align(*args), tmp_path / "no")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["memory.tsv", "pair.review.json"]
+    proc = align("export", review, "-o", tmp_path / "x.tmx", "--src-locale", "xx-XX")  # a locale names a language
+    assert proc.returncode == 1 and "not a language code" in proc.stderr and not (tmp_path / "x.tmx").exists()
 
 
 def test_an_existing_folder_as_output_file_is_refused(tmp_path):
