@@ -46,8 +46,9 @@ ERROR_MEANING = -1.5  # a meaning score this low (or a neighbour that fits bette
 NEIGHBOUR_GAP = 0.02  # a neighbour's segment this much closer than the unit's own: it belongs there
 LENGTH_FREE = 2.0  # robust z of the length ratio within which length says nothing
 LENGTH_PARTIAL = 2.5  # beyond this a side says more (or beyond LENGTH_FREE with a below-median margin)
-UNTRANSLATED_SIM = 0.93  # targets at least this close to their source are checked for the source language
-CHECKS: tuple[Callable[[Alignment], list[Divergence]], ...] = (
+UNTRANSLATED_SHARE = 0.5  # targets sharing this share of their words with the source are checked for its language
+# the checks of align pair that make sense on stored pairs (each with the kinds it reports: align.checks.CHECKS)
+PAIR_CHECKS: tuple[Callable[[Alignment], list[Divergence]], ...] = (
     checks.values_mismatch, checks.names_mismatch, checks.damaged_text, checks.mixed_script)
 MEANING_KINDS = ("misaligned", "low-similarity", "untranslated", "empty", "duplicate", "inconsistent")
 
@@ -126,6 +127,9 @@ def _blocks(units: Iterator, encoder, size: int, progress) -> Iterator[_Block]:
         ok = np.array([bool(s) and bool(t) for s, t in zip(src, tgt)])
         texts = [s for s, o in zip(src, ok) if o] + [t for t, o in zip(tgt, ok) if o]
         vecs = encoder.encode(texts) if texts else np.zeros((0, 1), np.float32)
+        mem = getattr(encoder, "_mem", None)
+        if isinstance(mem, dict):  # the cache's in-process copy would grow with the memory; disk is enough to resume
+            mem.clear()
         dim = vecs.shape[1] if len(vecs) else 1
         S = np.zeros((len(src), dim), np.float32)
         T = np.zeros((len(src), dim), np.float32)
@@ -202,11 +206,14 @@ def _alignment(path: str, src_lang: str, tgt_lang: str, src: list[str], tgt: lis
     return Alignment(s_doc, t_doc, links, method="memory"), keep
 
 
-def _pair_checks(path: str, block: _Block, src_lang: str, tgt_lang: str) -> list[Finding]:
-    """The value and name checks of ``align pair`` on a block's complete units."""
+def _pair_checks(path: str, block: _Block, src_lang: str, tgt_lang: str,
+                 runs: Callable[[str], bool]) -> list[Finding]:
+    """The value and name checks of ``align pair`` on a block's complete units (those ``runs`` selects)."""
     al, keep = _alignment(path, src_lang, tgt_lang, block.src, block.tgt)
     out = []
-    for check in CHECKS:
+    for check in PAIR_CHECKS:
+        if not any(runs(kind) for kind in checks.CHECKS[check]):
+            continue  # the name check costs ~3 ms a unit: --skip-checks name-mismatch saves it
         for d in check(al):
             k = (d.src or d.tgt)[0]
             details = {key: v for key, v in d.details.items() if not key.endswith("_location")}
@@ -220,21 +227,32 @@ def _prose(text: str) -> bool:
     return len(words) >= 4 and sum(w[0].islower() for w in words) * 2 >= len(words)
 
 
-def _untranslated(block: _Block, sim: np.ndarray, src_lang: str, tgt_lang: str) -> list[Finding]:
-    """Targets that repeat the source, or (checked only where the vectors nearly coincide) are in its language.
+def _shared_words(s: str, t: str) -> float:
+    """Share of the target's words that are also in the source (case-folded)."""
+    tw = [w for w in t.casefold().split() if any(c.isalpha() for c in w)]
+    if not tw:
+        return 0.0
+    sw = set(s.casefold().split())
+    return sum(w in sw for w in tw) / len(tw)
 
-    Language identification costs ~10 ms a segment; a translation's vector is
-    rarely this close to its source's, an untranslated copy's nearly always.
+
+def _untranslated(block: _Block, src_lang: str, tgt_lang: str) -> list[Finding]:
+    """Targets that repeat the source, or that share most of its words and are in its language.
+
+    Language identification costs ~10-20 ms a segment, so it only runs where
+    half the target's words are the source's (a copy, maybe edited): a
+    translation into another language rarely shares that many.
     """
     out = []
     code = src_lang.split("-")[0].lower()
-    for k in np.where(block.ok & (sim >= UNTRANSLATED_SIM))[0]:
+    for k in np.where(block.ok)[0]:
         s, t = block.src[k], block.tgt[k]
+        if not _prose(t):
+            continue
         if s.casefold() == t.casefold():
-            if _prose(s):
-                out.append(Finding(block.start + int(k), "untranslated", "error",
-                                   f"The target repeats the source word for word: \"{_clip(t)}\"."))
-        elif _prose(t) and langid.other_language(t, tgt_lang) == code:
+            out.append(Finding(block.start + int(k), "untranslated", "error",
+                               f"The target repeats the source word for word: \"{_clip(t)}\"."))
+        elif _shared_words(s, t) >= UNTRANSLATED_SHARE and langid.other_language(t, tgt_lang) == code:
             out.append(Finding(block.start + int(k), "untranslated", "warning",
                                f"The target is still in {checks.lang_name(code)}: \"{_clip(t)}\"."))
     return out
@@ -283,8 +301,12 @@ class _Repeats:
 
 def check_memory(path: str | Path, encoder, fmt: Optional[str] = None, src_lang: Optional[str] = None,
                  tgt_lang: Optional[str] = None, block: int = BLOCK,
-                 progress: Optional[Callable[[int], None]] = None) -> MemoryCheck:
-    """Score and check every unit of a memory file; see the module docstring for what is found."""
+                 progress: Optional[Callable[[int], None]] = None,
+                 runs: Callable[[str], bool] = lambda kind: True) -> MemoryCheck:
+    """Score and check every unit of a memory file; see the module docstring for what is found.
+
+    ``runs(kind)`` says which of align pair's value and name checks to run (all by default).
+    """
     from .export.formats import read_bitext
 
     t0 = time.perf_counter()
@@ -323,8 +345,8 @@ def check_memory(path: str | Path, encoder, fmt: Optional[str] = None, src_lang:
             found = repeats.check(unit, s, t)
             if found:
                 findings.append(found)
-        findings.extend(_untranslated(cur, sim, s_lang, t_lang))
-        findings.extend(_pair_checks(str(path), cur, s_lang, t_lang))
+        findings.extend(_untranslated(cur, s_lang, t_lang))
+        findings.extend(_pair_checks(str(path), cur, s_lang, t_lang, runs))
 
     before: Optional[_Block] = None
     for blk in _blocks(iter(bt), encoder, block, progress):
@@ -344,6 +366,22 @@ def check_memory(path: str | Path, encoder, fmt: Optional[str] = None, src_lang:
     embedded = getattr(getattr(encoder, "stats", None), "embedded", 0) - embedded0
     return MemoryCheck(str(path), bt.src_lang, bt.tgt_lang, scores, findings, time.perf_counter() - t0, embedded,
                        getattr(encoder, "name", ""))
+
+
+def count_units(path: str | Path, fmt: Optional[str] = None, src_lang: Optional[str] = None,
+                tgt_lang: Optional[str] = None) -> int:
+    """Units in a memory (a quick streamed pass: what a progress bar's ETA needs)."""
+    from .export.formats import read_bitext
+
+    return sum(1 for _ in read_bitext(path, fmt, src_lang, tgt_lang))
+
+
+def keeps(finding: Finding, select) -> bool:
+    """Whether a ``--min-severity`` / ``--checks`` / ``--skip-checks`` selection (align.checks) reports it."""
+    from .checks import SEVERITY_ORDER
+
+    ran = (not select.only or finding.kind in select.only) and finding.kind not in select.skip
+    return ran and SEVERITY_ORDER[finding.severity] <= SEVERITY_ORDER[select.min_severity]
 
 
 def unit_scores(margin: np.ndarray, log_ratio: np.ndarray, ok: np.ndarray,
@@ -374,46 +412,65 @@ def _judge(sim, margin, log_ratio, nb, ok, findings: list[Finding]) -> tuple[np.
         scores[u] = min(scores[u], 0.1)  # its sides do not translate each other, however close the vectors
     out = []
     n = len(sim)
+    med = float(np.median(sim[ok]))
+    usual = med - 1.4826 * float(np.median(np.abs(sim[ok] - med)))
     for u in np.where(ok)[0]:
         u = int(u)
         if u in untranslated:
             continue
         if meaning[u] < 0:
-            belongs = _neighbour(u, n, sim[u], nb[u])
-            severity = "error" if meaning[u] < ERROR_MEANING or belongs else "warning"
-            where = (" " + " ".join(belongs)) if belongs else (
+            hits = _neighbour_units(u, sim, float(sim[u] - margin[u]), nb[u], usual)
+            severity = "error" if meaning[u] < ERROR_MEANING or hits else "warning"
+            where = _neighbour(hits, u) or (
                 " Its target seems to translate something else (or its source is a different sentence).")
             out.append(Finding(u, "misaligned", severity,
                                f"The two sides do not look like translations of each other (score {scores[u]:.2f})."
                                + where, {"score": round(float(scores[u]), 4), "margin": round(float(margin[u]), 4),
                                          "similarity": round(float(sim[u]), 4),
-                                         "belongs_to": _neighbour_units(u, n, sim[u], nb[u])}))
+                                         "belongs_to": hits}))
         elif abs(lz[u]) > LENGTH_PARTIAL or (abs(lz[u]) > LENGTH_FREE and mz[u] < 0):
             extra = "source" if lz[u] > 0 else "target"
             other = "target" if extra == "source" else "source"
             factor = math.exp(abs(log_ratio[u] - float(np.median(log_ratio[ok]))))
             out.append(Finding(u, "low-similarity", "warning",
-                               f"The {extra} says more: it is {factor:.1f} times as long as this memory's units "
-                               f"usually are, so the {other} probably leaves part of it out (a partial translation).",
+                               f"The {extra} says more: measured against the {other}, it is {factor:.1f} times as "
+                               f"long as in this memory's other units, so the {other} probably leaves part of it out "
+                               f"(a partial translation).",
                                {"extra": extra, "length_z": round(float(lz[u]), 2),
                                 "score": round(float(scores[u]), 4)}))
     return scores, out
 
 
-def _neighbour_units(u: int, n: int, sim: float, nb: np.ndarray) -> list[dict]:
-    """The neighbouring units whose other side fits this unit's target or source better than its own."""
-    rel = (("target", "source", u - 1), ("target", "source", u + 1), ("source", "target", u - 1),
-           ("source", "target", u + 1))
-    return [{"side": mine, "unit": other, "similarity": round(float(nb[c]), 4)}
-            for c, (mine, _theirs, other) in enumerate(rel)
-            if 0 <= other < n and nb[c] > sim + NEIGHBOUR_GAP]
+def _neighbour_units(u: int, sims: np.ndarray, bg: float, nb: np.ndarray, usual: float) -> list[dict]:
+    """Neighbouring units whose other side fits this unit's target or source better than its own does.
+
+    A neighbour counts when it beats the unit's own pairing by NEIGHBOUR_GAP
+    and would itself pass as a translation (above the local background ``bg``
+    by the same gap, and at least ``usual``: one robust spread under this
+    memory's median cosine), and fits better than the neighbour's own partner
+    does: against an unrelated target every neighbour is "better".
+    """
+    n, sim = len(sims), float(sims[u])
+    rel = (("target", u - 1), ("target", u + 1), ("source", u - 1), ("source", u + 1))
+    best: dict[str, dict] = {}
+    for c, (mine, other) in enumerate(rel):
+        if not 0 <= other < n:
+            continue
+        if nb[c] > sim + NEIGHBOUR_GAP and nb[c] > bg + NEIGHBOUR_GAP and nb[c] >= usual and nb[c] > sims[other]:
+            if mine not in best or nb[c] > best[mine]["similarity"]:
+                best[mine] = {"side": mine, "unit": other, "similarity": round(float(nb[c]), 4)}
+    return list(best.values())
 
 
-def _neighbour(u: int, n: int, sim: float, nb: np.ndarray) -> list[str]:
-    words = []
-    for hit in _neighbour_units(u, n, sim, nb):
+def _neighbour(hits: list[dict], u: int) -> str:
+    """The neighbours in words: "Its target translates the source of the next unit (19) ..."."""
+    parts = []
+    for hit in hits:
         theirs = "source" if hit["side"] == "target" else "target"
         which = "previous" if hit["unit"] < u else "next"
-        words.append(f"Its {hit['side']} matches the {theirs} of the {which} unit ({hit['unit'] + 1}) better: "
-                     f"it probably belongs there.")
-    return words
+        parts.append(f"its {hit['side']} matches the {theirs} of the {which} unit ({hit['unit'] + 1}) better")
+    if not parts:
+        return ""
+    shifted = len(hits) == 2 and hits[0]["unit"] != hits[1]["unit"]
+    tail = ": the memory is shifted by one unit here." if shifted else ": it probably belongs there."
+    return " " + " and ".join(parts)[0].upper() + " and ".join(parts)[1:] + tail

@@ -1,0 +1,120 @@
+"""Write a memory without the units a memory check failed (or with them marked), keeping everything else.
+
+TMX to TMX copies each kept ``<tu>`` as it was written (every property,
+note, attribute and inline tag survives); ``--keep-flagged`` only adds an
+``x-align-check`` property naming the reasons. Every other pair of formats
+goes through the streamed readers and writers of ``align convert``, which
+keep what the output format can carry.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator, Optional
+
+from lxml import etree
+
+from .errors import InputError
+from .export.atomic import atomic_open
+from .export.bitext import Unit
+from .memory_check import MEANING_KINDS, MemoryCheck
+
+DEFAULT_DROP = ("misaligned", "empty", "untranslated", "duplicate")
+FLAG_PROP = "x-align-check"
+
+
+def drop_kinds(value: Optional[str]) -> tuple[str, ...]:
+    """The kinds named by ``--drop`` (comma-separated; ``none`` for none); InputError for an unknown one."""
+    from .checks import ALL_KINDS
+
+    if value is None:
+        return DEFAULT_DROP
+    names = [n.strip().lower() for n in value.split(",") if n.strip()]
+    if names == ["none"]:
+        return ()
+    known = tuple(dict.fromkeys(MEANING_KINDS + tuple(ALL_KINDS)))
+    for n in names:
+        if n not in known:
+            raise InputError(f"unknown kind {n!r} for --drop (known: {', '.join(known)}, or none)")
+    if not names:
+        raise InputError("--drop names no kind (give none to drop nothing)")
+    return tuple(dict.fromkeys(names))
+
+
+def decide(check: MemoryCheck, kinds: tuple[str, ...], min_score: float = 0.0) -> dict[int, list[str]]:
+    """Unit (0-based) -> why it fails: its findings of the dropped kinds, and a score under ``min_score``."""
+    out: dict[int, list[str]] = {}
+    for f in check.findings:
+        if f.kind in kinds and f.kind not in out.get(f.unit, []):
+            out.setdefault(f.unit, []).append(f.kind)
+    if min_score > 0:
+        for u, s in enumerate(check.scores):
+            if s < min_score:
+                out.setdefault(u, []).append(f"score {s:.2f} < {min_score:g}")
+    return out
+
+
+def write_clean(src: str | Path, dst: str | Path, failing: dict[int, list[str]], keep_flagged: bool = False,
+                from_: Optional[str] = None, to: Optional[str] = None, src_lang: Optional[str] = None,
+                tgt_lang: Optional[str] = None) -> tuple[int, int]:
+    """Write ``src`` to ``dst`` without (or marking) the failing units; return (units written, units failing)."""
+    from .export.formats import FORMATS, READABLE, format_of, read_bitext, write_bitext
+
+    in_fmt = format_of(src, from_, READABLE, "--from")
+    out_fmt = format_of(dst, to, tuple(f for f in FORMATS if f != "links"), "--to")
+    if Path(src).resolve() == Path(dst).resolve():
+        raise InputError(f"{dst}: the output would overwrite the input")
+    if keep_flagged and out_fmt != "tmx":
+        raise InputError("--keep-flagged marks units with an x- property, which only TMX carries: write .tmx")
+    if in_fmt == out_fmt == "tmx" and not (src_lang or tgt_lang):
+        return _copy_tmx(Path(src), Path(dst), failing, keep_flagged), len(failing)
+    bt = read_bitext(src, in_fmt, src_lang, tgt_lang)
+    bt.units = _kept_units(iter(bt.units), failing, keep_flagged)
+    return write_bitext(bt, dst, out_fmt), len(failing)
+
+
+def _kept_units(units: Iterator[Unit], failing: dict[int, list[str]], keep_flagged: bool) -> Iterator[Unit]:
+    for k, unit in enumerate(units):
+        why = failing.get(k)
+        if why is None:
+            yield unit
+        elif keep_flagged:
+            unit.props = {**(unit.props or {}), FLAG_PROP: "; ".join(why)}
+            yield unit
+
+
+def _copy_tmx(src: Path, dst: Path, failing: dict[int, list[str]], keep_flagged: bool) -> int:
+    """Copy the header and the kept ``<tu>`` elements verbatim (streamed; nothing is resolved or fetched)."""
+    from .export.tmx import _parser_options, _syntax, escape_attr
+
+    written = 0
+    try:
+        with atomic_open(dst, "w", encoding="utf-8") as fh:
+            version = "1.4"
+            for _, root in etree.iterparse(str(src), events=("start",), **_parser_options()):
+                version = root.get("version") or version
+                break
+            fh.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n'
+                     f'<tmx version="{escape_attr(version)}">\n')
+            k = -1
+            for _, el in etree.iterparse(str(src), events=("end",), tag=("header", "tu"), **_parser_options()):
+                if el.tag == "header":
+                    fh.write(etree.tostring(el, encoding="unicode", with_tail=False) + "\n<body>\n")
+                    continue
+                k += 1
+                why = failing.get(k)
+                if why is None or keep_flagged:
+                    if why is not None:
+                        prop = etree.Element("prop", type=FLAG_PROP)
+                        prop.text = "; ".join(why)
+                        first_tuv = el.find("tuv")
+                        (first_tuv.addprevious(prop) if first_tuv is not None else el.append(prop))
+                    fh.write(etree.tostring(el, encoding="unicode", with_tail=False) + "\n")
+                    written += 1
+                el.clear()
+                while el.getprevious() is not None:
+                    del el.getparent()[0]
+            fh.write("</body>\n</tmx>\n")
+    except etree.XMLSyntaxError as err:
+        raise _syntax(src, err) from None
+    return written
