@@ -1,6 +1,7 @@
 """How well ``align check MEMORY`` finds bad units, on memories built from real translations.
 
     python -m eval.tmcheck [--pairs de-fr,zh-en,...] [--no-cache] [--keep DIR]
+    python -m eval.tmcheck --speed N      # a cold check of an N-unit memory: units/s, RSS, 100,000-unit estimate
 
 For each language pair of ``eval.tmcheck_data`` (true 1-1 pairs from
 Text+Berg de-fr, MAC-Dev zh-en and PostgreSQL's catalogues en-sv/de/es/ru/ja)
@@ -24,6 +25,7 @@ de-fr only; the other pairs are read with the same constants.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import sys
@@ -140,12 +142,52 @@ def run_pair(name: str, pairs: list[Pair], encoder, workdir: Path) -> dict:
     return out
 
 
+def speed(n: int, threads: int | None = None) -> None:
+    """A cold check (no embedding cache) of an n-unit memory mixing every language pair's true pairs.
+
+    Prints units/s, what was embedded (segments and model tokens), peak RSS, and
+    the time a 100,000-unit memory would take at this rate and at this CPU's
+    encoder cap (tokens/s of ``eval.encoder_speed`` on a quiet machine).
+    """
+    import resource
+
+    from align.encoders import make_encoder as make
+
+    data = language_pairs()
+    rows = [(p.src, p.tgt) for i in range(max(len(v) for v in data.values()))
+            for v in data.values() if i < len(v) for p in (v[i],)][:n]
+    encoder = make(cache=False, threads=threads)
+    inner = encoder.inner
+    tokens = sum(inner.token_count(t) for row in rows for t in row) if hasattr(inner, "token_count") else 0
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "speed.xx-yy.tmx"
+        write_tmx_bitext(Bitext("xx", "yy", [Unit(s, t) for s, t in rows]), path)
+        load = os.getloadavg()[0]
+        t0 = time.perf_counter()
+        result = check_memory(path, encoder)
+        wall = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    per_unit = wall / len(rows)
+    print(f"{len(rows)} units ({encoder.stats.embedded} segments, {tokens} tokens, {tokens / max(1, len(rows)):.1f} "
+          f"tokens a unit) checked cold in {wall:.1f} s: {len(rows) / wall:.1f} units/s, "
+          f"{tokens / max(wall, 1e-9):.0f} tokens/s end to end; embedding {encoder.stats.seconds:.1f} s; "
+          f"peak RSS {rss:.0f} MB; load average {load:.1f} at the start; encoder {encoder.name}")
+    print(f"100,000 units at this rate: {per_unit * 100_000 / 60:.0f} min; "
+          f"at the quiet-machine cap of 2,738 tokens/s (eval/RESULTS.md, fp32 on 2 AVX2 cores): "
+          f"{(tokens / len(rows) * 100_000 / 2738 + (wall - encoder.stats.seconds) / len(rows) * 100_000) / 60:.0f} min")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pairs", default="", help="comma-separated language pairs (default: all)")
     ap.add_argument("--no-cache", action="store_true", help="embed everything again (a cold run)")
     ap.add_argument("--keep", type=Path, help="keep the corrupted memories in this folder")
+    ap.add_argument("--speed", type=int, metavar="N", help="instead: time a cold check of an N-unit memory")
+    ap.add_argument("--threads", type=int, help="with --speed: encoder threads")
     args = ap.parse_args(argv)
+    if args.speed:
+        speed(args.speed, args.threads)
+        return
     data = language_pairs()
     wanted = [p for p in args.pairs.split(",") if p] or list(data)
     encoder = make_encoder(cache=not args.no_cache)

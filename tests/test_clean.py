@@ -1,0 +1,127 @@
+"""``align clean``: failing units dropped (or marked), every property of the kept ones kept, any format."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from lxml import etree
+
+from .conftest import ROOT
+from .test_memory_check import build_memory, write_raw_tmx
+
+
+def align(*args):
+    return subprocess.run([sys.executable, "-m", "align", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def memory(tmp_path_factory):
+    units, where = build_memory()
+    path = tmp_path_factory.mktemp("clean") / "article.de-fr.tmx"
+    write_raw_tmx(path, units)
+    return path, units, where
+
+
+@pytest.fixture(scope="module")
+def checked(memory, encoder):
+    from align.memory_check import check_memory
+
+    return check_memory(memory[0], encoder)
+
+
+def tus(path):
+    return etree.parse(str(path)).getroot().findall("body/tu")
+
+
+def test_default_drop_keeps_every_property_of_the_kept_units(memory, checked, tmp_path):
+    from align.clean import DEFAULT_DROP, decide, write_clean
+
+    path, units, where = memory
+    failing = decide(checked, DEFAULT_DROP)
+    out = tmp_path / "clean.tmx"
+    written, n = write_clean(path, out, failing)
+    dropped = set(failing)
+    for kind in ("shifted", "unrelated", "untranslated", "empty", "duplicate"):
+        assert set(where[kind]) <= dropped, kind
+    for kind in ("cut", "number", "inconsistent"):  # reported, but not dropped by default
+        assert not set(where[kind]) & dropped, kind
+    assert len([u for u in where["true"] if u in dropped]) <= 1
+    original = {tu.get("tuid"): etree.tostring(tu) for tu in tus(path)}
+    kept = tus(out)
+    assert written == len(kept) == len(units) - n
+    for tu in kept:  # verbatim: attributes, notes, non-x properties, segments
+        assert etree.tostring(tu) == original[tu.get("tuid")]
+    header = etree.parse(str(out)).getroot().find("header")
+    assert header.get("creationtool") == "test" and header.find("prop").text == "kept"
+
+
+def test_keep_flagged_marks_instead_of_dropping(memory, checked, tmp_path):
+    from align.clean import DEFAULT_DROP, FLAG_PROP, decide, write_clean
+
+    path, units, where = memory
+    failing = decide(checked, DEFAULT_DROP)
+    out = tmp_path / "flagged.tmx"
+    write_clean(path, out, failing, keep_flagged=True)
+    kept = tus(out)
+    assert len(kept) == len(units)
+    flags = {int(tu.get("tuid")[1:]): tu.find(f"prop[@type='{FLAG_PROP}']") for tu in kept}
+    assert {u for u, p in flags.items() if p is not None} == set(failing)
+    assert flags[where["shifted"][0]].text == "misaligned"
+    assert flags[where["empty"][0]].text == "empty"
+    # the TMX DTD puts properties before the variants
+    tu = kept[where["untranslated"][0]]
+    assert [c.tag for c in tu] == ["note", "prop", "prop", "prop", "tuv", "tuv"]
+
+
+def test_min_score_and_drop_kinds(memory, checked):
+    from align.clean import decide, drop_kinds
+    from align.errors import InputError
+
+    _, _, where = memory
+    failing = decide(checked, drop_kinds("none"), min_score=0.5)
+    assert set(where["shifted"]) | set(where["unrelated"]) <= set(failing)
+    assert all(w[0].startswith("score") for w in failing.values())
+    assert drop_kinds("misaligned, inconsistent") == ("misaligned", "inconsistent")
+    with pytest.raises(InputError):
+        drop_kinds("misalinged")
+
+
+def test_cli_clean_round_trip_through_other_formats(memory, tmp_path):
+    path, units, where = memory
+    report = tmp_path / "dropped.json"
+    xlsx = tmp_path / "clean.de-fr.xlsx"
+    proc = align("clean", path, "-o", xlsx, "--report", report)
+    assert proc.returncode == 0, proc.stderr
+    assert "dropped" in proc.stderr
+    data = json.loads(report.read_text("utf-8"))
+    dropped = set(data["dropped"])
+    assert {u + 1 for u in where["shifted"] + where["unrelated"]} <= dropped
+    why = {f["unit"]: f for f in data["findings"] if f["kind"] == "misaligned"}
+    assert why[where["shifted"][0] + 1]["action"] == "dropped" and why[where["shifted"][0] + 1]["source"]
+    # xlsx -> clean again as JSONL: nothing left to drop but what the first pass kept
+    jsonl = tmp_path / "again.de-fr.jsonl"
+    proc = align("clean", xlsx, "-o", jsonl, "--drop", "empty")
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in jsonl.read_text("utf-8").splitlines()]
+    kept_sources = {r["src"] for r in rows}
+    assert units[where["shifted"][0]][0] not in kept_sources
+    assert units[where["true"][0]][0] in kept_sources
+    assert len(rows) == len(units) - len(dropped)
+
+
+def test_cli_clean_bad_input_leaves_nothing(memory, tmp_path):
+    path, _, _ = memory
+    bad = tmp_path / "bad.tmx"
+    bad.write_text('<?xml version="1.0"?><tmx version="1.4"><header srclang="de"/><body><tu>', "utf-8")
+    out = tmp_path / "out.tmx"
+    report = tmp_path / "r.html"
+    proc = align("clean", bad, "-o", out, "--report", report)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not out.exists() and not report.exists()
+    proc = align("clean", path, "-o", tmp_path / "x.tsv", "--keep-flagged")
+    assert proc.returncode == 1 and "TMX" in proc.stderr
+    assert not (tmp_path / "x.tsv").exists()
