@@ -137,3 +137,53 @@ def test_centred_document_vectors_keep_partners_first_and_take_away_the_common_t
 
     raw_en = np.stack([vectors.of(docs[k]).mean(axis=0) for k in en])
     assert mean_cos(means[en]) < mean_cos(raw_en) - 0.1
+
+
+def test_a_refused_candidate_names_the_test_its_value_and_the_threshold(encoder):
+    from align.corpus import Thresholds
+
+    docs = load(SV) + load(EN_ONLY[1])  # same topic, not translations
+    _, unpaired = pair_documents(docs, encoder)
+    for u in unpaired:
+        assert u["test"] in ("cover", "side", "gain", "lead") and u["threshold"] is not None
+        assert "needs" in u["why"] and f"{u['threshold']:.0%}" in u["why"]
+    # a threshold set lower than the evidence lets the pair through: the thresholds are what decides
+    docs = load(SV) + load(EN)
+    assert len(pair_documents(docs, encoder)[0]) == 1
+    pairs, unpaired = pair_documents(docs, encoder, thresholds=Thresholds(min_cover=0.99))
+    assert pairs == [] and {u["test"] for u in unpaired} == {"cover"}
+    assert "needs 99%" in unpaired[0]["why"]
+
+
+def test_a_translation_pairs_with_the_revision_it_translates_not_an_older_one(tmp_path, encoder):
+    from eval.pairing_sets import docs_revisions
+
+    truth = docs_revisions(tmp_path)  # Kubernetes pages: current and 2020 English revisions, Chinese translations
+    docs = [d for p in discover(tmp_path) for d in load(p)]
+    pairs, unpaired = pair_documents(docs, encoder)
+    assert {(p.src.name, p.tgt.name) for p in pairs} == truth.pairs
+    assert {u["document"] for u in unpaired} == truth.alone
+    assert any(u["test"] == "revision" for u in unpaired)
+
+
+def test_forced_pairs_and_thresholds_are_recorded(tmp_path, encoder):
+    import json
+
+    from align.batch import BatchOptions
+    from align.corpus import Thresholds, run_corpus
+    from align.pipeline import make_aligner
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for f in (SV, EN, EN_ONLY[0]):
+        shutil.copy(f, folder / f.name)
+    out = tmp_path / "out"
+    result = run_corpus(folder, out, encoder, make_aligner("embedding", encoder), options=BatchOptions(jobs=1),
+                        thresholds=Thresholds(min_cover=0.2), forced=[(folder / EN_ONLY[0].name, folder / SV.name)])
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert [(p["source"], p["target"]) for p in summary["pairs"]] == [(EN_ONLY[0].name, SV.name)]
+    assert summary["pairs"][0]["pair_evidence"] is None  # forced: no evidence asked for
+    assert summary["pairing"]["thresholds"]["min_cover"] == 0.2 and summary["pairing"]["forced"] == 1
+    assert [u["document"] for u in result.unpaired] == [EN.name]  # its partner was taken by hand
+    assert summary["unpaired"][0]["why"] == "no document in another language to compare with"
+    assert EN.name in (out / "report.html").read_text("utf-8")
