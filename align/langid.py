@@ -357,10 +357,19 @@ def disagreement(text: str, lang: str, codes: tuple[str, ...] = tuple(DEFAULT_LA
     if letters(sample) < 40 or not _lingua_knows(lang):
         return None
     pool = tuple(codes) if lang in codes else (*codes, lang)
-    conf = confidences(sample, pool)
-    if not conf:
+    # line by line and sentence by sentence, weighted by letters: the code and commands in a manual read as
+    # English, its prose does not, and a guess on the whole sample would side with the code
+    mass: dict[str, int] = {}
+    for piece in pieces(sample):
+        conf = confidences(piece, pool)
+        if conf:
+            best = max(conf, key=conf.get)
+            mass[best] = mass.get(best, 0) + letters(piece)
+    total = sum(mass.values())
+    if not total:
         return None
-    best = max(conf, key=conf.get)
-    if same_group(best, lang) or conf[best] < 0.8 or conf.get(lang, 0.0) >= 0.05:
+    given = sum(n for code, n in mass.items() if same_group(code, lang))
+    best = max(mass, key=mass.get)
+    if same_group(best, lang) or mass[best] < 0.6 * total or mass[best] < 2 * given:
         return None
     return best

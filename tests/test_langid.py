@@ -1,7 +1,7 @@
 from align import langid
 from align.pipeline import load
 
-from .conftest import BG_EN, EN, SV
+from .conftest import BG_EN, EN, ROOT, SV
 
 
 def test_homoglyphs_are_folded_for_detection_only():
@@ -88,3 +88,20 @@ def test_reading_scores_each_piece_once():
     calls = langid._scored.cache_info().misses
     assert doc.lang == "de" and len(doc.sentences) > 80
     assert calls <= 1.1 * len(doc.sentences), (calls, len(doc.sentences))
+
+
+def test_a_given_language_that_the_text_does_not_read_as_is_named():
+    """Danmarks Riges Grundlov §§ 1-4 (Danish statute, no copyright) read as da; a Kubernetes page in
+    Ukrainian full of commands (CC BY 4.0, eval/data/realworld) is not questioned for its code."""
+    from .test_languages import GRUNDLOV
+
+    assert langid.disagreement(GRUNDLOV, "de") == "da"
+    assert langid.disagreement(GRUNDLOV, "da") is None
+    assert langid.disagreement(GRUNDLOV, "nb") is None  # a confusable neighbour: the user may know better
+    assert langid.disagreement(GRUNDLOV, "eu") == "da"  # a language lingua knows outside the default set
+    assert langid.disagreement(GRUNDLOV, "chr") is None  # one it does not know: no evidence either way
+    assert langid.disagreement("Kort tekst.", "de") is None  # too short to be evidence
+    uk = (ROOT / "eval" / "data" / "realworld" / "k8s-field-selectors-en-uk" / "uk.md").read_text("utf-8")
+    assert langid.disagreement(uk, "uk") is None and langid.disagreement(uk, "ru") is None
+    assert langid.disagreement(SV.read_text("utf-8"), "sv") is None
+    assert langid.disagreement(EN.read_text("utf-8"), "fr") == "en"
