@@ -260,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{f'{found}/{total}' if total else '-':>5} {row['seconds']:5.1f}")
     if any(r["langs"].endswith("!") for r in rows):
         print("  (! = a detected language differs from the pair's)")
+    if failed:
+        print(f"\n*** {len(failed)} pair{'' if len(failed) == 1 else 's'} FAILED: the figures below leave "
+              f"{'it' if len(failed) == 1 else 'them'} out ***")
     figures = report(rows, alarms, verdicts, args.list)
     if args.unjudged_json:
         new = [{"key": a.key, "pair": a.pair, "kind": a.kind, "severity": a.severity, "message": a.message,
