@@ -181,7 +181,8 @@ def pair(
     from .export import write_pairs
 
     src_locale, tgt_locale = _tag(src_locale, "--src-locale"), _tag(tgt_locale, "--tgt-locale")
-    src_locale, tgt_locale = src_locale or region_tag(src_lang), tgt_locale or region_tag(tgt_lang)
+    src_locale = src_locale or region_tag(src_lang, "--src-lang")
+    tgt_locale = tgt_locale or region_tag(tgt_lang, "--tgt-lang")
     src_lang, tgt_lang = _lang(src_lang, "--src-lang"), _lang(tgt_lang, "--tgt-lang")
     fmt_name = _format_for(output, fmt)
     seg = _segmentation(segtype, srx, srx_lang)

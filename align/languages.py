@@ -76,9 +76,9 @@ def language_tag(code: str, option: str = "language") -> str:
     return "-".join(out)
 
 
-def region_tag(code: str | None) -> str | None:
+def region_tag(code: str | None, option: str = "language") -> str | None:
     """The full tag when a user's code carries more than the language (``en-GB``), else None."""
     if not code:
         return None
-    tag = language_tag(code)
+    tag = language_tag(code, option)
     return tag if "-" in tag else None

@@ -68,6 +68,7 @@ def test_upper_case_and_region_codes_give_the_same_alignment_as_plain_ones(tmp_p
 
 @pytest.mark.parametrize("args", [
     ("pair", SV, EN, "--src-lang", "xx"),
+    ("pair", SV, EN, "--src-lang", "xx-GB"),
     ("pair", SV, EN, "--tgt-lang", "english"),
     ("pair", SV, EN, "--src-locale", "xx-XX"),
     ("check", SV, EN, "--tgt-lang", "xx"),
@@ -80,6 +81,7 @@ def test_an_unknown_code_is_one_line_exit_1_before_any_work(tmp_path, args):
     proc = align(*args, *extra)
     assert proc.returncode == 1
     assert len(proc.stderr.strip().splitlines()) == 1 and "not a language code" in proc.stderr, proc.stderr
+    assert next(a for a in args if str(a).startswith("--")) in proc.stderr  # the option is named
     assert list(tmp_path.iterdir()) == []  # nothing read (the TSV does not even exist), nothing written
 
 
