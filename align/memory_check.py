@@ -47,10 +47,13 @@ NEIGHBOUR_GAP = 0.02  # a neighbour's segment this much closer than the unit's o
 LENGTH_FREE = 2.0  # robust z of the length ratio within which length says nothing
 LENGTH_PARTIAL = 2.5  # beyond this a side says more (or beyond LENGTH_FREE with a below-median margin)
 UNTRANSLATED_SHARE = 0.5  # targets sharing this share of their words with the source are checked for its language
-# the checks of align pair that make sense on stored pairs (each with the kinds it reports: align.checks.CHECKS)
-PAIR_CHECKS: tuple[Callable[[Alignment], list[Divergence]], ...] = (
-    checks.values_mismatch, checks.names_mismatch, checks.damaged_text, checks.mixed_script)
+# the checks of align pair that make sense on stored pairs, each with the kinds it reports
+PAIR_CHECKS: tuple[tuple[Callable[[Alignment], list[Divergence]], tuple[str, ...]], ...] = (
+    (checks.values_mismatch, ("number-mismatch", "phone-mismatch", "email-mismatch", "url-mismatch")),
+    (checks.names_mismatch, ("name-mismatch",)), (checks.damaged_text, ("damaged-text",)),
+    (checks.mixed_script, ("mixed-script",)))
 MEANING_KINDS = ("misaligned", "low-similarity", "untranslated", "empty", "duplicate", "inconsistent")
+KINDS = MEANING_KINDS + tuple(kind for _, kinds in PAIR_CHECKS for kind in kinds)
 
 
 @dataclass
@@ -211,8 +214,8 @@ def _pair_checks(path: str, block: _Block, src_lang: str, tgt_lang: str,
     """The value and name checks of ``align pair`` on a block's complete units (those ``runs`` selects)."""
     al, keep = _alignment(path, src_lang, tgt_lang, block.src, block.tgt)
     out = []
-    for check in PAIR_CHECKS:
-        if not any(runs(kind) for kind in checks.CHECKS[check]):
+    for check, kinds in PAIR_CHECKS:
+        if not any(runs(kind) for kind in kinds):
             continue  # the name check costs ~3 ms a unit: --skip-checks name-mismatch saves it
         for d in check(al):
             k = (d.src or d.tgt)[0]
