@@ -170,10 +170,10 @@ def _background(S: np.ndarray, T: np.ndarray, ok: np.ndarray, lo: int, hi: int) 
 
     def top_mean(m: np.ndarray) -> np.ndarray:
         part = -np.partition(-m, k - 1, axis=1)[:, :k] if m.shape[1] > k else m
-        part = np.where(np.isfinite(part), part, np.nan)
-        with np.errstate(all="ignore"):
-            out = np.nanmean(part, axis=1) if part.size else np.full(len(m), np.nan)
-        return np.where(np.isfinite(out), out, 0.0)
+        finite = np.isfinite(part)
+        count = finite.sum(axis=1)
+        total = np.where(finite, part, 0.0).sum(axis=1)
+        return np.where(count > 0, total / np.maximum(count, 1), 0.0)  # no other unit around: no background
 
     margin = sim - (top_mean(st) + top_mean(ts)) / 2
     nb = np.full((hi - lo, 4), -1.0, np.float32)
