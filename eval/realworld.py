@@ -127,13 +127,11 @@ def alarms_of(pair: Pair, result) -> list[Alarm]:
     return out
 
 
-def expected_found(pair: Pair, alarms: list[Alarm]) -> tuple[int, int]:
-    """How many of the pair's known one-sided passages some alarm points at (by a snippet of their text)."""
-    found = 0
-    for exp in pair.expected:
-        snippet = _norm(exp["text"]).lower()
-        found += any(snippet in _norm(a.src if exp["side"] == "src" else a.tgt).lower() for a in alarms)
-    return found, len(pair.expected)
+def expected_missed(pair: Pair, alarms: list[Alarm]) -> list[dict]:
+    """The pair's known one-sided passages (by a snippet of their text) that no alarm points at."""
+    return [exp for exp in pair.expected
+            if not any(_norm(exp["text"]).lower() in (a.src if exp["side"] == "src" else a.tgt).lower()
+                       for a in alarms)]
 
 
 def _ratio(a: int, b: int) -> str:
@@ -182,6 +180,9 @@ def report(rows: list[dict], alarms: list[Alarm], verdicts: dict[str, dict], lis
     exp_found = sum(r["expected_found"] for r in rows)
     exp_total = sum(r["expected"] for r in rows)
     print(f"known one-sided passages (meta.json 'expected') pointed at by some alarm: {exp_found} / {exp_total}")
+    for r in rows:
+        for m in r["expected_missed"]:
+            print(f"  missed: {r['pair']} · {m}")
 
     unjudged = [a for a in alarms if a.key not in verdicts]
     shown = alarms if list_all else unjudged
@@ -242,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         mine = [a for a in alarms_of(pair, result) if a.severity in keep]
         alarms += mine
         sev = Counter(a.severity for a in mine)
-        found, total = expected_found(pair, mine)
+        missed = expected_missed(pair, mine)
+        found, total = len(pair.expected) - len(missed), len(pair.expected)
         langs = f"{al.src.lang}-{al.tgt.lang}"
         if (al.src.lang, al.tgt.lang) != (pair.src_lang, pair.tgt_lang):
             langs += "!"
@@ -252,7 +254,9 @@ def main(argv: list[str] | None = None) -> int:
                "errors": sev["error"], "warnings": sev["warning"], "notes": sev["note"],
                "real": sum(1 for a in mine if verdicts.get(a.key, {}).get("verdict") == "real"),
                "unjudged": sum(1 for a in mine if a.key not in verdicts),
-               "expected_found": found, "expected": total, "seconds": round(time.perf_counter() - t0, 1)}
+               "expected_found": found, "expected": total,
+               "expected_missed": [f"{e['side']}: {e['text']}" for e in missed],
+               "seconds": round(time.perf_counter() - t0, 1)}
         rows.append(row)
         print(f"  {pair.name:34} {langs:9} {'yes' if pair.in_sync else 'no':4} "
               f"{row['sentences'][0]:>4}/{row['sentences'][1]:<4} {row['links']:5d} {row['errors']:3d} "
