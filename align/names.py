@@ -300,6 +300,9 @@ def _capital_keys(text: str, lang: str | None) -> frozenset[str]:
 
 
 def _initial(text: str, start: int) -> bool:
+    """Is the word at ``start`` the first of its sentence (where every language writes a capital)?"""
+    if not any(ch.isalnum() for ch in text[:start]):
+        return True  # only markup before it: "## Предостережение", "* Обработка данных", "> Note"
     before = text[max(0, start - 12):start].rstrip()
     if not before:
         return not text[:start].strip()
@@ -310,10 +313,56 @@ def _initial(text: str, start: int) -> bool:
     return bool(re.search(r"(?:^|\s)[\d]+[.)]$|(?:^|\s)[a-z][.)]$", before))  # "1. Wort", "a) Wort"
 
 
+def _lower_form(word: str, lowercase: set[str]) -> bool:
+    """Does the document write this word in small letters, as it is or inflected ("Ваш" / "вашего")?
+
+    A capitalised word whose small-letter forms the same document uses is a
+    common word capitalised for emphasis or politeness, not a name.
+    """
+    low = word.casefold()
+    if low in lowercase:
+        return True
+    return len(low) >= 3 and any(low + tail in lowercase for tail in _tails(lowercase, low))
+
+
+def _tails(lowercase: set[str], stem: str) -> list[str]:
+    """Endings of up to three letters after ``stem`` among the document's small-letter words (by the stem's index)."""
+    return _stem_index(lowercase if isinstance(lowercase, frozenset) else frozenset(lowercase)).get(stem, [])
+
+
+@lru_cache(maxsize=8)
+def _stem_index(lowercase: frozenset[str]) -> dict[str, list[str]]:
+    """Small-letter words by each stem they continue with one to three letters ("вашего": "ваш" -> "его")."""
+    out: dict[str, list[str]] = {}
+    for w in lowercase:
+        for k in range(1, 4):
+            if len(w) - k >= 3:
+                out.setdefault(w[:-k], []).append(w[-k:])
+    return out
+
+
+def _contraction(word: str) -> bool:
+    """"I'm", "I'll", "I've": a pronoun with a clitic, capitalised as the pronoun is (not "O'Brien")."""
+    head = _JOINERS.split(word)[0]
+    return head != word and fold(head) in STOP
+
+
+def _unit_after_number(text: str, start: int, word: str) -> bool:
+    """"190 kW", "5 GHz", "20 MB": a short unit of measurement right after a quantity, not a name.
+
+    A year before a name ("in 2019 Nokia") is no quantity, and a word of more than four letters is no unit.
+    """
+    letters = sum(ch.isalpha() for ch in word)
+    if letters > 4 or not (_is_camel(word) or _is_acronym(word) or word[1:].islower()):
+        return False
+    m = re.search(r"(\d[\d.,]*)[\s\u00a0\u202f]?$", text[max(0, start - 16):start])
+    return bool(m) and not re.fullmatch(r"1\d{3}|20\d{2}", m.group(1))
+
+
 def units(text: str, lang: str | None, lowercase: set[str] | None = None,
           other_keys: set[str] | None = None) -> list[Unit]:
     """The name units of one sentence (see the module docstring for what counts)."""
-    lowercase = lowercase or set()
+    lowercase = lowercase or frozenset()
     words = list(_WORD.finditer(text))
     letters = [c for c in text if c.isalpha()]
     shouting = len(letters) >= 12 and sum(c.isupper() for c in letters) > 0.7 * len(letters)
@@ -321,6 +370,9 @@ def units(text: str, lang: str | None, lowercase: set[str] | None = None,
     # a title-case heading ("European Migration Network Annual Conference"): its capitals say nothing
     title = len(long_words) >= 4 and sum(w[0].isupper() for w in long_words) >= 0.7 * len(long_words) \
         and not text.rstrip().endswith((".", "!", "?", ";"))
+    # a Markdown heading whose words all start with a capital ("## Kıyaslamalar ve Hız") is title case too
+    content = [m.group() for m in words if len(m.group()) >= 3 and m.group()[0].isalpha()]
+    title = title or (text.lstrip().startswith("#") and len(content) >= 2 and all(w[0].isupper() for w in content))
     kinds: list[str] = []  # "acr", "name", "conn", ""
     links = NAME_PARTICLES if lang in NOUN_CAPITALISING else CONNECTORS
     for m in words:
@@ -329,15 +381,16 @@ def units(text: str, lang: str | None, lowercase: set[str] | None = None,
             kinds.append("conn" if w in links else "")
             continue
         key = fold(w, lang)
-        if not key or key.isdigit():
+        if not key or key.isdigit() or _contraction(w) or _unit_after_number(text, m.start(), w):
             kinds.append("")
-        elif not shouting and _is_acronym(w) and w not in ACRONYM_STOP and not re.fullmatch(r"[IVXLCDM]+", w):
+        elif not shouting and _is_acronym(w) and w not in ACRONYM_STOP and not re.fullmatch(r"[IVXLCDM]+", w) \
+                and not (len(w) >= 4 and _lower_form(w, lowercase)):  # "PATCH" where the text says "patch"
             kinds.append("acr")
         elif not shouting and "-" in w and any(_is_acronym(p) and p not in ACRONYM_STOP for p in w.split("-")):
             kinds.append("acr-part")  # "SAC-Mitglieder": the acronym of a compound
         elif (_is_camel(w) and lang not in NOUN_CAPITALISING) or _has_digit_and_letter(w):
             kinds.append("name")
-        elif w[0].isupper() and not shouting and not title and key not in STOP and w.casefold() not in lowercase \
+        elif w[0].isupper() and not shouting and not title and key not in STOP and not _lower_form(w, lowercase) \
                 and not _initial(text, m.start()):
             kinds.append("name")
         elif w.casefold() in links:
@@ -456,6 +509,8 @@ def _rendered(u: Unit, other_keys: list[str], other_text: str, other_lang: str |
     # a short key only finds a capitalised word: "Schwyz" folds to "suis", which French "je suis" is not
     if any(same_name(k, o) for k in u.keys for o in (other_keys if len(k) > 4 or u.acronym else short)):
         return True
+    if _written_in(u.text, other_text):
+        return True  # written the same way, whatever its case ("kW", "iPhone", "eBay", "Podの" in Japanese)
     if u.acronym:
         # "SAC" / "cas", "BO" / "ob": the translated acronym written in small letters
         letters = sorted(u.keys[0])
@@ -464,6 +519,17 @@ def _rendered(u: Unit, other_keys: list[str], other_text: str, other_lang: str |
         return _expands(u.text, other_text, other_lang, lang)
     # spelt out here, abbreviated there: "Council of the Baltic Sea States" / "CBSS"
     return any(_expands(a.text, u.text, lang, other_lang) for a in other_acronyms)
+
+
+def _written_in(name: str, text: str) -> bool:
+    """Is ``name`` written in ``text`` as a word of its own script ("Pod" in "付いたPodの構成")?"""
+    edge = "A-Za-z0-9\u00c0-\u024f" if name.isascii() or _latin(name) else "\\w"
+    plural = "(?:s|es|['’]s)?" if _is_acronym(name) else ""  # "VM" in "VMs", "API" in "APIs"
+    return re.search(f"(?<![{edge}])" + re.escape(name) + plural + f"(?![{edge}])", text) is not None
+
+
+def _latin(word: str) -> bool:
+    return all(ch.isascii() or "LATIN" in unicodedata.name(ch, "") for ch in word if ch.isalpha())
 
 
 @lru_cache(maxsize=8)

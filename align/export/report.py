@@ -26,12 +26,38 @@ def divergence_dicts(divs: list[Divergence]) -> list[dict]:
     return [asdict(d) for d in divs]
 
 
-def write_divergences_json(al: Alignment, divs: list[Divergence], path: str | Path) -> None:
+def surest_first(divs: list[Divergence]) -> list[Divergence]:
+    """The order a reader goes through findings: errors, warnings, notes, each surest first."""
+    from ..checks import by_certainty
+
+    return by_certainty(divs)
+
+
+def checks_run(selection: dict | None) -> dict:
+    """What a report records about the checks: the minimum severity and the checks run and skipped."""
+    from ..checks import Selection
+
+    return selection if selection is not None else Selection().describe()
+
+
+_LEVELS = {"error": "errors only", "warning": "errors and warnings", "note": "errors, warnings and notes"}
+
+
+def _checks_line(selection: dict | None) -> str:
+    """The report's one line on what it shows ("errors and warnings from every check")."""
+    chosen = checks_run(selection)
+    which = "every check" if not chosen["skipped"] else "the checks " + ", ".join(chosen["checks"])
+    return f"Shows {_LEVELS.get(chosen['min_severity'], chosen['min_severity'])} from {which}."
+
+
+def write_divergences_json(al: Alignment, divs: list[Divergence], path: str | Path,
+                           selection: dict | None = None) -> None:
     data = {
         "source": {"file": al.src.path, "document": al.src.name, "lang": al.src.lang},
         "target": {"file": al.tgt.path, "document": al.tgt.name, "lang": al.tgt.lang},
+        "checks": checks_run(selection),
         "counts": dict(Counter(d.kind for d in divs)),
-        "divergences": divergence_dicts(divs),
+        "divergences": divergence_dicts(surest_first(divs)),
     }
     write_text(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
@@ -85,13 +111,14 @@ def _tags(divs: list[Divergence]) -> str:
     return "".join(f'<span class="tag {e(s)}">{e(k)}</span>' for k, s in seen)
 
 
-def _pair_section(n: int, al: Alignment, divs: list[Divergence], outputs: dict[str, str]) -> str:
+def _pair_section(n: int, al: Alignment, divs: list[Divergence], outputs: dict[str, str],
+                  selection: dict | None = None) -> str:
     counts = Counter(d.kind for d in divs)
     pairs = sum(1 for l in al.links if l.src and l.tgt)
     out = [f'<h2 id="pair{n}">{e(al.src.name)} ({e(al.src.lang)}) → {e(al.tgt.name)} ({e(al.tgt.lang)})</h2>']
     out.append(f"<p>{len(al.src.sentences)} source and {len(al.tgt.sentences)} target sentences, "
                f"{pairs} aligned pairs; {severity_counts(divs)}. "
-               f"Method: {e(al.method)} {e(al.encoder)}.</p>")
+               f"Method: {e(al.method)} {e(al.encoder)}. {e(_checks_line(selection))}</p>")
     if outputs:
         out.append("<p><small>" + " · ".join(f"{e(k)}: {e(Path(v).name)}" for k, v in outputs.items())
                    + "</small></p>")
@@ -105,7 +132,7 @@ def _pair_section(n: int, al: Alignment, divs: list[Divergence], outputs: dict[s
                '<option>error</option><option>warning</option><option>note</option></select></div>')
     out.append(f'<table id="{table_id}"><thead><tr><th>severity</th><th>kind</th><th>what</th><th>source</th>'
                "<th>target</th></tr></thead><tbody>")
-    for d in divs:
+    for d in surest_first(divs):
         where = []
         for side, loc in (("source", d.details.get("src_location")), ("target", d.details.get("tgt_location"))):
             if loc:
@@ -133,8 +160,12 @@ def _pair_section(n: int, al: Alignment, divs: list[Divergence], outputs: dict[s
     return "\n".join(out)
 
 
-def render_html(results, unpaired: list[dict] | None = None, title: str = "Alignment report") -> str:
-    """The whole run on one page: summary, then each pair's divergences and side-by-side text."""
+def render_html(results, unpaired: list[dict] | None = None, title: str = "Alignment report",
+                selection: dict | None = None) -> str:
+    """The whole run on one page: summary, then each pair's divergences (surest first) and side-by-side text.
+
+    ``selection`` (``checks.Selection.describe()``): which checks ran and the minimum severity, recorded.
+    """
     unpaired = unpaired or []
     parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>"
              f"<style>{_CSS}</style></head><body><h1>{e(title)}</h1>"]
@@ -159,19 +190,19 @@ def render_html(results, unpaired: list[dict] | None = None, title: str = "Align
             parts.append(f"<li>{e(u['document'])} ({e(u['lang'])}){best}{why}</li>")
         parts.append("</ul>")
     for n, r in enumerate(results):
-        parts.append(_pair_section(n, r.alignment, r.divergences, r.outputs))
+        parts.append(_pair_section(n, r.alignment, r.divergences, r.outputs, selection))
     parts.append(f"<script>{_JS}</script></body></html>")
     return "\n".join(parts)
 
 
-def render_markdown(results, unpaired: list[dict] | None = None) -> str:
+def render_markdown(results, unpaired: list[dict] | None = None, selection: dict | None = None) -> str:
     """A plain-text version of the report, for review in a terminal or a pull request."""
-    lines = ["# Alignment report", ""]
+    lines = ["# Alignment report", "", _checks_line(selection), ""]
     for r in results:
         al = r.alignment
         lines += [f"## {al.src.name} ({al.src.lang}) → {al.tgt.name} ({al.tgt.lang})", "",
                   "| severity | kind | what |", "|---|---|---|"]
-        for d in r.divergences:
+        for d in surest_first(r.divergences):
             message = d.message.replace("|", "\\|")
             lines.append(f"| {d.severity} | {d.kind} | {message} |")
         lines.append("")
@@ -200,7 +231,7 @@ def render_csv(results) -> str:
     w.writerow(CSV_COLUMNS)
     for r in results:
         al = r.alignment
-        for d in r.divergences:
+        for d in surest_first(r.divergences):
             s_loc, t_loc = d.details.get("src_location") or {}, d.details.get("tgt_location") or {}
             w.writerow([_cell(al.src.name), _cell(al.tgt.name), d.severity, d.kind, _cell(d.message),
                         " ".join(str(i + 1) for i in d.src), " ".join(str(j + 1) for j in d.tgt),
