@@ -66,6 +66,7 @@ class ToolSpec:
     params: Any = None  # the main aligner's EmbeddingParams (None: the defaults)
     encoder_name: str = ""  # the main process's encoder (engine, model, precision)
     engine: str = "auto"  # the bundled model's engine the main process was asked for (--encoder)
+    checks: Any = None  # the run's checks.Selection (--min-severity, --checks, --skip-checks; None: all)
 
     @property
     def encoder_key(self) -> tuple:
@@ -83,6 +84,7 @@ class BatchOptions:
     engine: str = "auto"  # --encoder: workers must load the very engine the main process used
     cache: bool = True
     inline_below: int = 8  # fewer tasks than this run in this process (a worker takes seconds to start)
+    checks: Any = None  # checks.Selection: which findings the pairs report
 
 
 # -- encoders and aligners inside a worker ------------------------------------------------------
@@ -346,10 +348,10 @@ def run_pair_task(task: PairTask) -> dict:
     if task.links is not None:
         t0 = time.perf_counter()
         al = Alignment(task.src, task.tgt, task.links, method="tmx")
-        res, seeded = PairResult(al, check_alignment(al), time.perf_counter() - t0), None
+        res, seeded = PairResult(al, check_alignment(al, select=task.spec.checks), time.perf_counter() - t0), None
     else:
         aligner, seeded = _aligner_for(task.spec, task.vectors)
-        res = run_pair(task.src, task.tgt, aligner)
+        res = run_pair(task.src, task.tgt, aligner, task.spec.checks)
     out = Path(task.out)
     outputs = write_pair_outputs(res, out, task.stem, task.segtype, task.split_even)
     record = {
@@ -446,6 +448,7 @@ def pair_key(task_src: Document, task_tgt: Document, spec: ToolSpec, encoder_nam
     blob = json.dumps({"version": __version__, "src": _doc_identity(task_src), "tgt": _doc_identity(task_tgt),
                        "method": spec.method, "encoder": encoder_name if embedding else "", "params": params,
                        "segtype": segtype, "split_even": split_even, "stem": stem,
+                       "checks": spec.checks.describe() if spec.checks is not None else None,
                        "links": None if links is None else [[l.src, l.tgt, l.score] for l in links]},
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -326,8 +326,9 @@ _TERMINAL = re.compile(r"[.!?…:;。！？」』\"'”’»)\]*_`]\s*$")
 def _fragment_carried_on(al: Alignment, link, side: str, k: int) -> bool:
     """Is sentence ``k`` the start of a sentence cut at a line break, whose rest is the next sentence of the link?"""
     mine, doc = (link.src, al.src) if side == "src" else (link.tgt, al.tgt)
-    if k + 1 not in mine or _TERMINAL.search(doc.sentences[k].text):
-        return False
+    text = doc.sentences[k].text
+    if k + 1 not in mine or _TERMINAL.search(text) or langid.letters(text) < 3:
+        return False  # a sentence, or debris ("A", "■") that says nothing of a cut
     return doc.sentences[k].paragraph == doc.sentences[k + 1].paragraph
 
 

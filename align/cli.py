@@ -469,6 +469,9 @@ def corpus(
     manifest: Optional[Path] = typer.Option(None, "--manifest",
                                             help="A TOML file fixing pairs, languages and options "
                                                  "(see corpora/seeds.toml); replaces FOLDER."),
+    min_severity: str = MIN_SEVERITY_OPTION,
+    checks: Optional[str] = CHECKS_OPTION,
+    skip_checks: Optional[str] = SKIP_CHECKS_OPTION,
     pair: Optional[list[tuple]] = typer.Option(None, "--pair", metavar="A B",
                                                help="Pair these two files whatever their content says "
                                                     "(repeatable: --pair a.txt b.txt --pair c.txt d.txt)."),
@@ -481,6 +484,9 @@ def corpus(
                                                              "cover than with one of them shuffled."),
 ) -> None:
     """Find which files translate which, align every pair, write TMX, TSV, divergences and a report."""
+    from .checks import selection
+
+    select = selection(min_severity, checks, skip_checks)  # a bad name fails before any work
     from .batch import BatchOptions
     from .corpus import Thresholds, read_manifest, run_corpus
     from .pipeline import make_aligner
@@ -510,7 +516,7 @@ def corpus(
     encoder = _encoder(model, no_cache, engine, threads)
     aligner = make_aligner(method, encoder)
     options = BatchOptions(jobs=jobs, force=force, scheduler=scheduler, model=model, engine=engine or "auto",
-                           cache=not no_cache)
+                           cache=not no_cache, checks=select)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
@@ -557,7 +563,7 @@ def corpus(
     for langs, merged in result.summary.get("merged", {}).items():
         out.print(f"{langs}: {merged['units']} units from {merged['pairs']} pairs → {merged['tmx']}")
     if report is not None:
-        _write_report(report, result.results, result.unpaired)
+        _write_report(report, result.results, result.unpaired, select=select)
     reused = f", {totals['up_to_date']} up to date (--force redoes them)" if totals["up_to_date"] else ""
     out.print(f"{len(result.results)} pairs in {result.seconds:.1f} s{extra}{reused}; "
               f"report: {result.summary['report']}")

@@ -697,7 +697,7 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
     out = Path(out)
     spec = ToolSpec(aligner.name, options.model, options.cache,
                     getattr(aligner, "p", None) if aligner.name == "embedding" else None,
-                    getattr(encoder, "name", ""), options.engine)
+                    getattr(encoder, "name", ""), options.engine, options.checks)
     register_encoder(spec, encoder)
     local = make_runner(options.jobs, inline_below=options.inline_below)
     runner = make_runner(options.jobs, options.scheduler) if options.scheduler else local
@@ -824,7 +824,8 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
                    for c in pairs if id(c.src) not in fixed_docs}
     merged = write_merged(results, out, seg.segtype, split_even=split_even)
     report = out / "report.html"
-    write_text(report, render_html(results, unpaired, title=f"Alignment report: {source_folder or manifest.path}"))
+    write_text(report, render_html(results, unpaired, title=f"Alignment report: {source_folder or manifest.path}",
+                                   selection=options.checks.describe() if options.checks is not None else None))
     timer.lap("writing")
     seconds = time.perf_counter() - t0
     here = process_id()  # strings embedded by other processes in this run (this one's are in its stats)

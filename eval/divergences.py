@@ -10,7 +10,8 @@ Four parts, all with a fixed random seed, all printed (nothing is timed by a tes
    translations on the other side become one-sided), and blocks of 1-5
    sentences from another Text+Berg document in the same language are
    inserted into one side. The perturbed pair is read, aligned and checked
-   like any pair (``align_documents`` + ``check_alignment``), and the
+   like any pair (``align_documents`` + ``check_alignment`` with the aligner's
+   encoder, as ``align pair`` runs them), and the
    ``missing-in-target`` / ``missing-in-source`` blocks are scored against
    the true blocks: the perturbations plus the one-sided sentences already in
    the gold (58 links). A predicted block is a hit if it overlaps a true
@@ -525,7 +526,7 @@ def part_missing(pairs: dict[str, Pair], all_pairs: dict[str, Pair], aligner, co
         with capture_state() as box:
             al = align_documents(src, tgt, aligner)
         states[name] = box[-1]
-        divs = check_alignment(al)
+        divs = check_alignment(al, getattr(aligner, "encoder", None))
         base_alignments[name] = (al, divs)
         score_missing(var, al, divs, base, n_examples)
         base_pred[name] = {"src": {i for d in divs if d.kind == "missing-in-target" for i in d.src},
@@ -538,7 +539,7 @@ def part_missing(pairs: dict[str, Pair], all_pairs: dict[str, Pair], aligner, co
             src = make_document(var.de, "de", f"{name}#{copy}", paragraphs, langs)
             tgt = make_document(var.fr, "fr", f"{name}#{copy}", paragraphs, langs)
             al = align_documents(src, tgt, aligner)
-            divs = check_alignment(al)
+            divs = check_alignment(al, getattr(aligner, "encoder", None))
             score_missing(var, al, divs, pert, n_examples, base_pred)
             n_variants += 1
     return {"base": base, "pert": pert, "variants": n_variants, "base_alignments": base_alignments}
@@ -946,7 +947,7 @@ def part_meaning(pairs: dict[str, Pair], aligner, states: dict, seed: int, parag
         with capture_state() as box:
             al = align_documents(src, tgt, aligner)
         st = box[-1]
-        divs = check_alignment(al)
+        divs = check_alignment(al, getattr(aligner, "encoder", None))
         for (i, j), cut in chosen.items():
             score = st.link(i, i + 1, j, j + 1).score
             neg["truncated"].append(score)
@@ -973,7 +974,7 @@ def part_meaning(pairs: dict[str, Pair], aligner, states: dict, seed: int, parag
             busy.update(range(i - 4, i + d + 5))
         tgt = make_document(fr, "fr", f"{name}-swap", paragraphs, langs)
         al = align_documents(src, tgt, aligner)
-        divs = check_alignment(al)
+        divs = check_alignment(al, getattr(aligner, "encoder", None))
         for i, j, d, true_j in swapped:
             _in_context(context[f"swap±{d}"], examples[f"swap±{d}"], divs, i, j, true_j, al, n_examples,
                         f"{name} de {i} / fr {j} (its translation moved to fr {true_j}): "
