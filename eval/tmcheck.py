@@ -14,7 +14,9 @@ where most units are true pairs and some are corrupted (seeded):
 - ``cut``: a clause (at a comma, semicolon or colon; 35-75 % of the way in)
   cut from one side, the source or the target in turn.
 
-Each memory is written as TMX and checked with ``align.memory_check.check_memory``
+Two more memories per pair: every true pair in order (the false alarms of a
+clean memory), and the pairs shuffled with 35 % of the targets random (a badly
+damaged memory without document order). Each memory is written as TMX and checked with ``align.memory_check.check_memory``
 (what ``align check`` runs). Printed per language pair and class: the share of
 units flagged ``misaligned``, the share with any warning or error, the share
 of cut units flagged ``low-similarity`` or worse, and the ROC AUC of the unit
@@ -45,6 +47,7 @@ from .tmcheck_data import Pair, language_pairs
 CLAUSE = re.compile(r"[,;:，；：、]\s*")
 END = ".!?。！？"
 SHIFT_RATE, UNRELATED_RATE, CUT_RATE = 0.06, 0.06, 0.15
+HEAVY_RATE = 0.35  # a badly damaged memory: this share of units paired with a random target
 
 
 def cut_clause(text: str, rng: random.Random) -> str | None:
@@ -139,7 +142,30 @@ def run_pair(name: str, pairs: list[Pair], encoder, workdir: Path) -> dict:
     bad = (cls == "shifted") | (cls == "unrelated")
     out["auc"] = roc_auc(sc[bad], sc[cls == "true"])
     out["auc_cut"] = roc_auc(sc[cls == "cut"], sc[cls == "true"])
+    out["clean"] = _misaligned_share(workdir / f"clean.{name}.tmx", src_lang, tgt_lang,
+                                     [(p.src, p.tgt, "true") for p in pairs], encoder)
+    out["heavy"] = _misaligned_share(workdir / f"heavy.{name}.tmx", src_lang, tgt_lang, heavy(pairs), encoder)
     return out
+
+
+def heavy(pairs: list[Pair], rate: float = HEAVY_RATE, seed: int = 1) -> list[tuple[str, str, str]]:
+    """The pairs shuffled (no document order), with ``rate`` of the targets replaced by random ones."""
+    rng = random.Random(seed)
+    shuffled = list(pairs)
+    rng.shuffle(shuffled)
+    targets = [p.tgt for p in shuffled]
+    return [(p.src, targets[rng.randrange(len(targets))], "unrelated") if rng.random() < rate else
+            (p.src, p.tgt, "true") for p in shuffled]
+
+
+def _misaligned_share(path: Path, src_lang: str, tgt_lang: str, rows: list[tuple[str, str, str]],
+                      encoder) -> dict[str, float]:
+    """Share of units flagged misaligned per class, in a memory of these rows."""
+    write_tmx_bitext(Bitext(src_lang, tgt_lang, [Unit(s, t) for s, t, _ in rows]), path)
+    found = check_memory(path, encoder).by_unit()
+    flags = np.array([any(f.kind == "misaligned" for f in found.get(k, [])) for k in range(len(rows))])
+    cls = np.array([c for _, _, c in rows])
+    return {c: float(flags[cls == c].mean()) for c in ("true", "unrelated") if (cls == c).any()}
 
 
 def speed(n: int, threads: int | None = None) -> None:
@@ -207,6 +233,9 @@ def main(argv: list[str] | None = None) -> None:
                       f"{x['partial_or_worse']:8.3f} {x['error']:6.3f}")
             print(f"{name:7} ROC AUC of the unit score: misaligned (shifted+unrelated) vs true {r['auc']:.3f}; "
                   f"cut vs true {r['auc_cut']:.3f}; {r['units']} units in {r['seconds']:.1f} s")
+            print(f"{name:7} all true pairs, in order: {r['clean']['true']:.3f} flagged misaligned; "
+                  f"shuffled with {HEAVY_RATE:.0%} random targets: {r['heavy']['unrelated']:.3f} of those and "
+                  f"{r['heavy']['true']:.3f} of the true pairs flagged")
             sys.stdout.flush()
     stats = encoder.stats
     print(f"all: {totals['units']} units in {totals['seconds']:.1f} s "
