@@ -69,12 +69,10 @@ def grid(specs: list[str]) -> list[dict]:
     for spec in specs:
         key, _, vals = spec.partition("=")
         keys.append(key)
-        parsed = []
-        for v in vals.split(","):
-            try:
-                parsed.append(json.loads(v))
-            except json.JSONDecodeError:
-                parsed.append(v)
+        try:  # (a JSON list of values, so that a value may hold commas: beads=[[1,1]],[[1,1],[1,2]])
+            parsed = json.loads(f"[{vals}]")
+        except json.JSONDecodeError:
+            parsed = vals.split(",")
         values.append(parsed)
     return [dict(zip(keys, combo)) for combo in itertools.product(*values)]
 
@@ -142,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             s = make_method("embedding", cache=not args.no_cache, engine=args.encoder, threads=args.threads,
                             params=replace(params, **combo))
             results[c] = {name: run_set(name, s, quiet=True) for name in args.sets}
-            print(f"  {combo}: " + ", ".join(f"{n} strict {f1(results[c][n]):.3f} lax {f1(results[c][n], 'lax'):.3f}"
+            print(f"  {combo}: " + ", ".join(f"{n} strict {f1(results[c][n]):.4f} lax {f1(results[c][n], 'lax'):.4f}"
                                              for n in args.sets), flush=True)
         loo = leave_one_out(results, combos)
         for name in args.sets:

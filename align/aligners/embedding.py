@@ -10,11 +10,13 @@ not with the size of the documents.
 
 The evidence that a bead's two sides translate each other is a margin: the
 cosine minus a baseline, which removes the hubness of small encoders such as
-e5-small, whose cosines crowd between 0.75 and 0.95. The baseline mixes the
+e5-small, whose cosines crowd between 0.75 and 0.95. The baseline is the
 similarity of each side to the sentences just before and after the other
-side (which is what decides where a bead should end) with the mean of its k
-nearest neighbours (which tells a generic sentence from a specific one). The
-margin is then scaled by how well the character lengths agree, and adjusted
+side (which is what decides where a bead should end); the first pass and a
+bead judged on its own use the mean of its k nearest neighbours instead
+(which tells a generic sentence from a specific one). The margin is then
+scaled by how well the character lengths agree, under a length model fitted
+to the document (``_State.fit_length``: no language constants), and adjusted
 for shared names and numbers, for sentence-final punctuation that does not
 agree and for sentences in a third language. Leaving a sentence unaligned,
 merging and crossing a paragraph break have fixed costs, and so has a bead
@@ -75,7 +77,7 @@ from .dp import (
 )
 from .guide import band_knn, guide_points
 
-BEADS = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (1, 4), (4, 1)]
+BEADS = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (1, 4), (4, 1), (2, 3), (3, 2)]
 COARSE_BEADS = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1)]
 
 
@@ -84,7 +86,7 @@ class EmbeddingParams:
     """Settings of the embedding aligner (tuned on Text+Berg, see eval/RESULTS.md)."""
 
     knn: int = 4
-    neighbours: float = 0.75  # share of the margin's baseline taken from the adjacent sentences (rest: kNN)
+    neighbours: float = 1.0  # share of the margin's baseline taken from the adjacent sentences (rest: kNN)
     skip: float = -0.02  # gain of leaving one sentence unaligned
     merge: float = 0.0  # cost per extra sentence in a bead
     cross_paragraph: float = 0.05  # cost of a bead spanning a paragraph break
@@ -94,14 +96,18 @@ class EmbeddingParams:
     lead_fragment: float = 0.05
     debris: float = 0.02
     length: bool = True  # scale the margin by the agreement of the character lengths
+    # per document, from the 1-1 beads of the first pass (``_State.fit_length``): the length ratio of the two sides
+    # (their median) and how much lengths say (a spread of log ratios above length_spread counts them less)
+    length_fit: bool = True
+    length_spread: float = 0.25
     lexical: float = 0.01  # weight of the names, numbers and cognates the two sides share
-    punctuation: float = 0.02  # cost when the two sides end with different punctuation (. ? ! : ;)
+    punctuation: float = 0.01  # cost when the two sides end with different punctuation (. ? ! : ;)
     foreign: float = 0.1  # cost of pairing a sentence in a third language (e.g. Finnish boilerplate)
     rescue: float = 0.5  # confidence needed to pair leftover sentences out of order
     rescue_window: int = 12  # how far apart (in sentences) such out-of-order pairs may be
     swap: float = 0.99  # confidence both crossed pairs of a 2-2 bead need to replace it (``swap_crossed``)
     exact_overlaps: bool = True  # embed the joined text of plausible multi-sentence runs
-    exact_max: int = 3  # longest run embedded as one text
+    exact_max: int = 4  # longest run embedded as one text
     exact_min_posterior: float = 0.02  # posterior a bead needs for its runs to be embedded (0.01: 7 % more tokens, same links)
     exact_rounds: int = 2  # rounds of (posteriors, embed the new plausible runs)
     temperature: float = 0.01  # gains are divided by this for the posteriors (link scores)
@@ -133,6 +139,10 @@ class EmbeddingParams:
     peel_cos: float = 0.82
     beads: list = field(default_factory=lambda: list(BEADS))
     coarse_beads: list = field(default_factory=lambda: list(COARSE_BEADS))  # first pass: finds the band only
+
+    def __post_init__(self) -> None:
+        self.beads = [tuple(b) for b in self.beads]  # (as --set beads=[[1, 1], ...] gives them)
+        self.coarse_beads = [tuple(b) for b in self.coarse_beads]
 
 
 def _normalise(m: np.ndarray) -> np.ndarray:
@@ -299,6 +309,8 @@ class EmbeddingAligner:
         beads, band1 = refine(band1, lambda b: run_dp(b, p.coarse_beads, state.coarse_gain(b)),
                               width=2 * p.guide_factor)
         band = band_around(path_points(beads), n, m, p.width)
+        if p.length_fit:
+            state.fit_length(beads)
         temperature = max(p.temperature, 1e-6)
         gain = _Table(state, band)
         if p.exact_overlaps:
@@ -366,8 +378,10 @@ class _State:
         ls = np.array([len(s) for s in src], dtype=float)
         lt = np.array([len(t) for t in tgt], dtype=float)
         self.ratio = (lt.sum() + 1) / (ls.sum() + 1)  # target characters per source character
+        self.ls, self.lt, self.sizes = ls, lt, sizes
         self.LS = {a: _prefix_mean(ls, a) * a for a in sizes}
         self.LT = {b: _prefix_mean(lt, b) * b / self.ratio for b in sizes}
+        self.length_power = 1.0  # agreement of lengths is judged on (short/long) ** length_power
         self.lexical = bool(p.lexical)
         if self.lexical:
             vs, vt = lexical_vectors(src, tgt)
@@ -386,6 +400,27 @@ class _State:
         self.DS = {a: _prefix_mean(ks == 1, a) * a for a in sizes}  # debris sentences in the run ending at i
         self.DT = {b: _prefix_mean(kt == 1, b) * b for b in sizes}
         self.exact: set[tuple[str, int, int]] = set()
+
+    def fit_length(self, beads) -> None:
+        """The document's own length model, from the 1-1 beads of the first path.
+
+        The ratio of total lengths is skewed by merges and by free translation,
+        and character counts of two scripts (Chinese and English) differ by a
+        factor no constant can know; the median log ratio of the 1-1 beads is
+        the typical ratio, and their spread (median absolute deviation) says how
+        closely a translator kept to the length of each sentence: where the
+        spread is wider than ``length_spread``, lengths count less.
+        """
+        ones = [(i0, j0) for i0, i1, j0, j1 in beads if i1 - i0 == 1 and j1 - j0 == 1]
+        if len(ones) < 10:
+            return
+        i, j = np.array(ones).T
+        r = np.log((self.lt[j] + 1) / (self.ls[i] + 1))
+        centre = float(np.median(r))
+        spread = 1.4826 * float(np.median(np.abs(r - centre)))
+        self.ratio = math.exp(centre)
+        self.LT = {b: _prefix_mean(self.lt, b) * b / self.ratio for b in self.sizes}
+        self.length_power = min(1.0, self.p.length_spread / max(spread, 1e-6))
 
     # -- the evidence of a bead -------------------------------------------------------------
 
@@ -421,7 +456,7 @@ class _State:
         g = cos - base
         if p.length:
             ls, lt = self.LS[a][I], self.LT[b][J]
-            agree = np.log2(1 + np.minimum(ls, lt) / np.maximum(np.maximum(ls, lt), 1))
+            agree = np.log2(1 + (np.minimum(ls, lt) / np.maximum(np.maximum(ls, lt), 1)) ** self.length_power)
             g = np.where(g > 0, g * agree, g * (2 - agree))  # disagreement never helps a bead
         if not coarse and self.lexical:
             A, B = self.VS[a][rows], self.VT[b][cols]
