@@ -431,6 +431,17 @@ def _gaps(al: Alignment) -> dict[str, dict[int, int]]:
     return out
 
 
+def _held_by_sure_links(al: Alignment, side: str, block: list[int]) -> bool:
+    """Are the pairs just before and after a one-sided block sure ones (no doubtful link could hold it instead)?"""
+    places = [k for k, l in enumerate(al.links) if block[0] in (l.src if side == "src" else l.tgt)]
+    if not places:
+        return True
+    before = next((l for l in reversed(al.links[:places[0]]) if l.src and l.tgt), None)
+    after = next((l for l in al.links[places[0] + 1:] if l.src and l.tgt and not set(block) & set(
+        l.src if side == "src" else l.tgt)), None)
+    return all(l is None or l.score >= LOW_SCORE for l in (before, after))
+
+
 def _missing_block(al: Alignment, kind: str, side: str, doc: Document, other: Document, block: list[int],
                    merged: bool, facing: bool = False, sure: bool = True) -> Divergence:
     """One block of one-sided sentences, its severity by how sure it is (see ``missing_blocks``).
@@ -448,7 +459,7 @@ def _missing_block(al: Alignment, kind: str, side: str, doc: Document, other: Do
     code = all(i in _code_sentences(doc) for i in block)
     if words < 3 or facing or code or not sure:
         severity, certainty = "note", 0.3
-    elif not merged and words >= LONG_LINE:
+    elif not merged and words >= LONG_LINE and _held_by_sure_links(al, side, block):
         severity, certainty = "error", 0.9
     else:
         severity, certainty = "warning", 0.55 if merged else 0.65
@@ -570,6 +581,14 @@ def drift_score(score: float, z: float) -> float:
     return score * math.exp(-DRIFT_LENGTH_WEIGHT * max(0.0, abs(z) - DRIFT_LENGTH_FREE))
 
 
+def _code_against_prose(al: Alignment, link) -> bool:
+    """A link of a code block on one side and prose on the other: a misalignment, not a translation to measure."""
+    s_code, t_code = _code_sentences(al.src), _code_sentences(al.tgt)
+    src_all, tgt_all = all(i in s_code for i in link.src), all(j in t_code for j in link.tgt)
+    src_any, tgt_any = any(i in s_code for i in link.src), any(j in t_code for j in link.tgt)
+    return (src_all and not tgt_any) or (tgt_all and not src_any)
+
+
 def _has_words(s: str, t: str) -> bool:
     """Both sides hold words to translate (not only code or markup)."""
     return langid.letters(s) >= MIN_PLAIN_LETTERS and langid.letters(t) >= MIN_PLAIN_LETTERS
@@ -613,6 +632,9 @@ def low_similarity(al: Alignment, encoder=None) -> list[Divergence]:
     out = []
     zs = _length_z(al)
     by_length = {(d.src, d.tgt) for d in length_ratio(al)}  # already reported as far too long: once is enough
+    in_doubt: dict[str, str] = {}
+    _confirmed_languages(al, in_doubt)
+    doubt = bool(in_doubt)
     for k, link in enumerate(al.links):
         if not (link.src and link.tgt):
             continue
@@ -634,7 +656,8 @@ def low_similarity(al: Alignment, encoder=None) -> list[Divergence]:
         margin = _local_margin(al, link, encoder) if encoder is not None else None
         if margin is not None and margin >= DRIFT_MARGIN:
             continue  # the two sides match each other better than anything around them
-        short = min(langid.letters(prose(s)), langid.letters(prose(t))) < SHORT_LINE
+        # too short for the encoder, or in a document read in the wrong language (its links are scored low)
+        short = min(langid.letters(prose(s)), langid.letters(prose(t))) < SHORT_LINE or doubt
         why = (f" The {extra} is also longer than usual: it probably says something the {other} leaves out."
                if extra else "")
         out.append(_div(al, "low-similarity", "note" if short else "warning",
@@ -646,6 +669,11 @@ def low_similarity(al: Alignment, encoder=None) -> list[Divergence]:
     return out
 
 
+def _full_name(u) -> bool:
+    """A name of two or more capitalised words that are not all generic ("Laura Thompson", not "Member States")."""
+    return not u.acronym and not u.weak and len(u.words) >= 2
+
+
 def _caseless(texts: list[str]) -> bool:
     """Is a document written mostly in letters without capitals (Chinese, Japanese, Korean, Arabic...)?"""
     letters = [ch for text in texts[:200] for ch in text if ch.isalpha()]
@@ -653,7 +681,12 @@ def _caseless(texts: list[str]) -> bool:
 
 
 def names_mismatch(al: Alignment) -> list[Divergence]:
-    """Names and acronyms written on one side of a pair with nothing like them on the other."""
+    """Names and acronyms written on one side of a pair with nothing like them on the other.
+
+    A warning when the translation keeps that name verbatim in other pairs
+    (evidence that it is a name in both languages) or it is a full name of
+    several words; a note otherwise.
+    """
     pairs = al.pairs()
     if not pairs:
         return []
@@ -696,9 +729,15 @@ def names_mismatch(al: Alignment) -> list[Divergence]:
                 listed = ", ".join(f"\"{u.text}\"" for u in found)
                 parts.append(f"{listed} {'is' if len(found) == 1 else 'are'} in the {lang_name(doc.lang)} "
                              f"sentence but not in the {lang_name(other.lang)} one")
-        out.append(_div(al, "name-mismatch", "warning",
-                        f"A name or acronym is missing on one side: {'; '.join(parts)}.", link.src, link.tgt,
-                        source_names=[u.text for u in only_s], target_names=[u.text for u in only_t]))
+        # sure when the translation keeps the name as it is elsewhere (then it is a name in that language too,
+        # not a word it translates: "OS" / "Betriebssystem", "Guide" / "Guía"), or for a name of several words
+        sure = any(u.keys in kept_s or _full_name(u) for u in only_s) or \
+            any(u.keys in kept_t or _full_name(u) for u in only_t)
+        out.append(_div(al, "name-mismatch", "warning" if sure else "note",
+                        f"A name or acronym is missing on one side: {'; '.join(parts)}"
+                        f"{'' if sure else ' (it may be translated there)'}.", link.src, link.tgt,
+                        source_names=[u.text for u in only_s], target_names=[u.text for u in only_t],
+                        certainty=0.6 if sure else 0.3))
     return out
 
 
@@ -716,7 +755,8 @@ def length_ratio(al: Alignment) -> list[Divergence]:
     def log_ratio(s: str, t: str) -> float:
         return math.log((len(s) + 10) / (len(t) + 10))
 
-    pairs = [(link, prose(s), prose(t)) for link, s, t in al.pairs()]  # markup and code are not translated
+    pairs = [(link, prose(s), prose(t)) for link, s, t in al.pairs()  # markup and code are not translated
+             if not _code_against_prose(al, link)]
     pairs = [(link, s, t) for link, s, t in pairs if _has_words(s, t)]
     ratios = [log_ratio(s, t) for link, s, t in pairs if len(link.src) == len(link.tgt) == 1]
     if len(ratios) < 5:
