@@ -42,8 +42,9 @@ SURE_LANGUAGE = 0.8  # confidence at which language id calls a line words of a l
 _MARKUP = re.compile(r"```\w*|`[^`]*`|\{[^{}]*\}|<[^<>]*>|https?://\S+|www\.\S+|\S+@\S+|\]\([^)]*\)"
                      r"|(?<!\S)[~.]*/\S*|\S+\.\w{1,4}(?!\w)|\"[^\"\s]*\"\s*:|[{}\[\]]")
 # a token of code or a product name rather than a word: snake_case, kebab-case, CamelCase, options (--x, a=b),
-# dotted or bracketed names, letters glued to digits (py310, 1d), a YAML key ("name:")
-_IDENTIFIER = re.compile(r"[_=(){}\[\];\\]|^--?\w|[a-z][A-Z]|[a-z]-[a-z]|\w\.\w|[^\W\d_]\d|\d[^\W\d_]|^[a-z]\w*:$")
+# calls (f(x)), dotted or bracketed names, letters glued to digits (py310, 1d), a YAML key ("name:")
+_IDENTIFIER = re.compile(r"[_={}\[\];\\]|\w\(|^--?\w|[a-z][A-Z]|[a-z]-[a-z]|\w\.\w|[^\W\d_]\d|\d[^\W\d_]"
+                         r"|^[a-z]\w*:$")
 _CJK = {"CJK", "HIRAGANA", "KATAKANA", "HANGUL"}
 
 
