@@ -332,24 +332,35 @@ def near_copies(a: Document, b: Document, share: float = 0.5) -> bool:
     return bool(ta and tb) and len(ta & tb) >= share * min(len(ta), len(tb))
 
 
+def _pct(value: float, threshold: float | None = None) -> str:
+    """A share as a percentage, with a decimal where whole percents would hide which side of the threshold
+    it is on (14.96 % is not "15 %, needs 15 %")."""
+    digits = 0
+    while threshold is not None and digits < 3 and value != threshold \
+            and f"{value:.{digits}%}" == f"{threshold:.{digits}%}":
+        digits += 1
+    return f"{value:.{digits}%}"
+
+
 def _judge(c: Candidate, th: Thresholds) -> None:
     """Fill in ``c.test``/``c.why``: the first test the pair fails (None when it passes all)."""
     side, name = min((c.src_cover, c.src), (c.tgt_cover, c.tgt), key=lambda t: t[0])
+    gain = c.score - c.control
     if c.score < th.min_cover:
         c.test, c.value, c.threshold = "cover", c.score, th.min_cover
-        c.why = (f"{c.src.name} and {c.tgt.name}: confident links cover {c.score:.0%} of both texts, "
-                 f"needs {th.min_cover:.0%}")
+        c.why = (f"{c.src.name} and {c.tgt.name}: confident links cover {_pct(c.score, th.min_cover)} of both "
+                 f"texts, needs {_pct(th.min_cover)}")
     elif side < th.min_side:
         c.test, c.value, c.threshold = "side", side, th.min_side
-        c.why = f"covered {side:.0%} of the {name.lang} text {name.name}, needs {th.min_side:.0%}"
-    elif c.control >= 0 and c.score - c.control < th.min_gain:
-        c.test, c.value, c.threshold = "gain", c.score - c.control, th.min_gain
-        c.why = (f"{c.src.name} and {c.tgt.name} cover {c.score:.0%} of both texts, and still {c.control:.0%} "
-                 f"with one of them shuffled: order adds {c.score - c.control:.0%}, needs {th.min_gain:.0%}")
+        c.why = f"covered {_pct(side, th.min_side)} of the {name.lang} text {name.name}, needs {_pct(th.min_side)}"
+    elif c.control >= 0 and gain < th.min_gain:
+        c.test, c.value, c.threshold = "gain", gain, th.min_gain
+        c.why = (f"{c.src.name} and {c.tgt.name} cover {_pct(c.score)} of both texts, and still {_pct(c.control)} "
+                 f"with one of them shuffled: order adds {_pct(gain, th.min_gain)}, needs {_pct(th.min_gain)}")
     elif c.rival is not None and c.lead < th.min_lead:
         c.test, c.value, c.threshold = "lead", c.lead, th.min_lead
-        c.why = (f"{c.src.name} and {c.tgt.name} cover {c.score:.0%} of both texts, but {c.rival} covers "
-                 f"{c.score - c.lead:.0%}: a lead of {c.lead:.0%}, needs {th.min_lead:.0%}")
+        c.why = (f"{c.src.name} and {c.tgt.name} cover {_pct(c.score)} of both texts, but {c.rival} covers "
+                 f"{_pct(c.score - c.lead)}: a lead of {_pct(c.lead, th.min_lead)}, needs {_pct(th.min_lead)}")
 
 
 def pair_documents(docs: list[Document], encoder, vectors: SentenceVectors | None = None,
@@ -738,6 +749,7 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
 
         # 3. pairing: cheap candidates, then quick alignments of the plausible ones (in parallel)
         failed: list[dict] = []  # pairing checks and pairs that raised: listed, never silent
+        checks = {"quick_alignments": 0, "computed": 0}  # pairing's cost, for summary.json
 
         def scorer(pairs: list[tuple[Document, Document]]) -> list[Evidence]:
             """Quick alignments of the candidates, remembered in OUT for the next run."""
@@ -745,6 +757,8 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
             keys = [score_key(a, b, spec, thresholds.min_cover) for a, b in pairs]
             scores = [Evidence(*known[key]) if key in known else Evidence(0.0, 0.0, 0.0) for key in keys]
             todo = [k for k, key in enumerate(keys) if key not in known]
+            checks["quick_alignments"] += len(pairs)
+            checks["computed"] += len(todo)
             items = [ScoreTask(a, b, vectors.for_texts(s.text for d in (a, b) for s in d.sentences), spec,
                                thresholds.min_cover) for a, b in (pairs[k] for k in todo)]
             done = len(pairs) - len(todo)
@@ -851,7 +865,7 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
                                 if lang != d.lang},
         } for d in docs],
         "merged": merged,
-        "pairing": {"thresholds": thresholds.as_dict(), "forced": len(fixed)},
+        "pairing": {"thresholds": thresholds.as_dict(), "forced": len(fixed), **checks},
         "unpaired": unpaired,
         "skipped": skipped,
         "failed": failed,

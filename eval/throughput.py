@@ -17,7 +17,10 @@ matters) and warm without ``--force`` (every pair up to date). It prints
 pairs/s, the time of each stage, the peak resident memory of the whole
 process tree (main process plus workers, sampled every 0.2 s; psutil) and of
 the largest single process, how many strings were embedded, how many of
-the N true pairs were found, and the mean 1-minute load average of the
+the N true pairs were found and how many pairs were wrong, pairing's time
+as a share of aligning's (``pair%``: embedding is shared and not counted
+in either), how many quick alignments pairing ran (``checks``, computed or
+remembered from an earlier run), and the mean 1-minute load average of the
 machine during the run (on a shared machine, other work inflates the times).
 """
 
@@ -150,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         base = Path(tmp.name)
     rows = []
     header = (f"{'pairs':>5} {'run':<6} {'wall s':>7} {'pairs/s':>7} | {'read':>6} {'embed':>6} {'pair':>6} "
-              f"{'align':>6} {'write':>6} | {'embedded':>8} {'aligned':>7} {'reused':>6} {'found':>9} | "
+              f"{'align':>6} {'write':>6} {'pair%':>5} | {'embedded':>8} {'aligned':>7} {'reused':>6} {'found':>9} "
+              f"{'wrong':>5} {'checks':>6} | "
               f"{'tree RSS':>8} {'max proc':>8} {'load':>5}")
     print(header)
     print("-" * len(header))
@@ -163,12 +167,16 @@ def main(argv: list[str] | None = None) -> int:
             r = run(folder, out, args.jobs, force)
             s = r["summary"]
             found = sum(truth.get(p["source"]) == p["target"] for p in s["pairs"])
+            wrong = len(s["pairs"]) - found
             st = s["stages"]
+            share = 100 * st.get("pairing", 0) / max(st.get("aligning", 0), 1e-9)  # pairing's cost against aligning
+            checks = s.get("pairing", {}).get("quick_alignments", "-")
             sentences = s["totals"]["sentences"]
             row = (f"{n:>5} {label:<6} {r['wall']:>7.1f} {n / r['wall']:>7.2f} | {st.get('reading', 0):>6.1f} "
                    f"{st.get('embedding', 0):>6.1f} {st.get('pairing', 0):>6.1f} {st.get('aligning', 0):>6.1f} "
-                   f"{st.get('writing', 0):>6.1f} | {s['embedded'].get('strings', 0):>8} "
-                   f"{s['totals']['aligned']:>7} {s['totals']['up_to_date']:>6} {found:>4}/{n:<4} | "
+                   f"{st.get('writing', 0):>6.1f} {share:>5.0f} | {s['embedded'].get('strings', 0):>8} "
+                   f"{s['totals']['aligned']:>7} {s['totals']['up_to_date']:>6} {found:>4}/{n:<4} {wrong:>5} "
+                   f"{checks:>6} | "
                    f"{r['tree_mb']:>6.0f}MB {r['single_mb']:>6.0f}MB {r['load']:>5.1f}")
             print(row, flush=True)
             rows.append((n, label, r))
