@@ -7,17 +7,18 @@ Every pair under ``eval/data/realworld/`` (a folder with two documents and a ``m
 licence, languages, whether the versions are in sync and which content is one-sided) goes through
 exactly what ``align pair SRC TGT`` runs: ``align.cli._load_pair`` (``pipeline.load_one`` on each file),
 the bundled encoder as ``align.cli._encoder`` makes it (embedding cache on), ``make_aligner("embedding")``
-and ``run_pair``. Languages are detected as the CLI does when no ``--src-lang``/``--tgt-lang`` is given
-(what a user types); ``--given-langs`` passes the pair's languages instead, and a detected language that
+and ``run_pair`` with the check selection that ``--min-severity`` builds (``checks.selection``, where the
+code has it). Languages are detected as the CLI does when no ``--src-lang``/``--tgt-lang`` is given (what
+a user types); ``--given-langs`` passes the pair's languages instead, and a detected language that
 differs from the pair's is printed either way.
 
 Each divergence is matched with a hand verdict in ``verdicts.jsonl`` (``real`` or ``false``), keyed on the
-pair, the check kind and the texts of the sentences it points at on each side, so that a new message
-wording or new sentence numbers do not orphan a verdict. Printed: per kind and severity the alarms,
-judged-real and precision; alarms per 100 links on the in-sync pairs (warnings+errors, and notes apart);
-per pair the counts and how many of the one-sided passages written down in ``meta.json`` the report
-points at; and every alarm without a verdict (never dropped: judge it and add a line). The exit status
-is 1 only when a pair fails to run.
+pair, the check kind and the text it points at on each side (joined sentences), so that a new message
+wording, new sentence numbers or a new segmentation do not orphan a verdict. Printed: per kind and
+severity the alarms, judged-real and precision; alarms per 100 links on the in-sync pairs
+(warnings+errors, and notes apart); per pair the counts and how many of the one-sided passages written
+down in ``meta.json`` some alarm points at (and which ones none does); and every alarm without a
+verdict (never dropped: judge it and add a line). The exit status is 1 only when a pair fails to run.
 """
 
 from __future__ import annotations
@@ -107,14 +108,25 @@ def load_verdicts(path: Path = VERDICTS) -> dict[str, dict]:
     return verdicts
 
 
-def run_pair(pair: Pair, encoder, given_langs: bool):
-    """What ``align pair SRC TGT`` does for one pair (without writing files)."""
+def _selection(min_severity: str):
+    """The check selection ``align pair --min-severity`` builds; None where the library has none (older code)."""
+    try:
+        from align.checks import selection
+    except ImportError:
+        return None
+    return selection(min_severity)
+
+
+def run_pair(pair: Pair, encoder, given_langs: bool, min_severity: str = "note"):
+    """What ``align pair SRC TGT [--min-severity S]`` does for one pair (without writing files)."""
     from align.cli import _load_pair
     from align.pipeline import make_aligner, run_pair as align_and_check
 
     src_lang, tgt_lang = (pair.src_lang, pair.tgt_lang) if given_langs else (None, None)
     a, b = _load_pair(pair.src, pair.tgt, src_lang, tgt_lang, False)
-    return align_and_check(a, b, make_aligner("embedding", encoder))
+    aligner = make_aligner("embedding", encoder)
+    select = _selection(min_severity)
+    return align_and_check(a, b, aligner) if select is None else align_and_check(a, b, aligner, select)
 
 
 def alarms_of(pair: Pair, result) -> list[Alarm]:
@@ -234,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     for pair in pairs:
         t0 = time.perf_counter()
         try:
-            result = run_pair(pair, encoder, args.given_langs)
+            result = run_pair(pair, encoder, args.given_langs, args.min_severity)
         except Exception as exc:  # one broken pair must not hide the others' figures
             failed.append(pair.name)
             print(f"  {pair.name}: FAILED {type(exc).__name__}: {exc}")
