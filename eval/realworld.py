@@ -175,12 +175,14 @@ def report(rows: list[dict], alarms: list[Alarm], verdicts: dict[str, dict], lis
     print("\nper check and severity (precision = real / judged)")
     print(f"  {'kind':24} {'severity':8} {'alarms':>6} {'judged':>6} {'real':>5} {'precision':>9}")
     totals: dict[str, Counter] = defaultdict(Counter)
+    def line(kind: str, sev: str, c: Counter) -> str:
+        return f"  {kind:24} {sev:8} {c['alarms']:6d} {c['judged']:6d} {c['real']:5d} {_ratio(c['real'], c['judged']):>9}"
+
     for (kind, sev), c in sorted(by_kind.items(), key=lambda kv: (SEVERITIES.index(kv[0][1]), kv[0][0])):
-        print(f"  {kind:24} {sev:8} {c['alarms']:6d} {c['judged']:6d} {c['real']:5d} {_ratio(c['real'], c['judged']):>9}")
+        print(line(kind, sev, c))
         totals[sev].update(c)
     for sev in SEVERITIES:
-        c = totals[sev]
-        print(f"  {'ALL':24} {sev:8} {c['alarms']:6d} {c['judged']:6d} {c['real']:5d} {_ratio(c['real'], c['judged']):>9}")
+        print(line("ALL", sev, totals[sev]))
 
     sync = [r for r in rows if r["in_sync"]]
     links = sum(r["links"] for r in sync)
