@@ -176,7 +176,8 @@ def report(rows: list[dict], alarms: list[Alarm], verdicts: dict[str, dict], lis
     print(f"  {'kind':24} {'severity':8} {'alarms':>6} {'judged':>6} {'real':>5} {'precision':>9}")
     totals: dict[str, Counter] = defaultdict(Counter)
     def line(kind: str, sev: str, c: Counter) -> str:
-        return f"  {kind:24} {sev:8} {c['alarms']:6d} {c['judged']:6d} {c['real']:5d} {_ratio(c['real'], c['judged']):>9}"
+        precision = _ratio(c["real"], c["judged"])
+        return f"  {kind:24} {sev:8} {c['alarms']:6d} {c['judged']:6d} {c['real']:5d} {precision:>9}"
 
     for (kind, sev), c in sorted(by_kind.items(), key=lambda kv: (SEVERITIES.index(kv[0][1]), kv[0][0])):
         print(line(kind, sev, c))
