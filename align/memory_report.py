@@ -62,7 +62,11 @@ def write_report(path: str | Path, check: MemoryCheck, texts: dict[int, tuple[st
     ext = p.suffix.lower()
     rows = _rows(check, texts, actions)
     if ext == ".json":
+        base = (lambda tag: tag.split("-")[0].lower())
         data = {"file": check.path, "source_lang": check.src_lang, "target_lang": check.tgt_lang,
+                # as in align check SRC TGT's report
+                "source": {"file": check.path, "lang": base(check.src_lang)},
+                "target": {"file": check.path, "lang": base(check.tgt_lang)},
                 "units": check.units, "encoder": check.encoder, "seconds": round(check.seconds, 2),
                 "counts": summary(check.findings),
                 "severities": dict(Counter(f.severity for f in check.findings)),

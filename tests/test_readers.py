@@ -509,7 +509,8 @@ def test_cli_pair_html_with_docx_then_check_the_tmx(tmp_path, inputs):
     assert data["source"]["file"] == str(tmx)
     back = alignment_from_tmx(tmx)
     assert len(back.links) == tmx.read_text("utf-8").count("<tu ") > 10
-    assert data["counts"] == dict(Counter(d.kind for d in check_alignment(back)))
+    # align check MEMORY runs align pair's value checks unit by unit: the same number mismatches
+    assert data["counts"]["number-mismatch"] == Counter(d.kind for d in check_alignment(back))["number-mismatch"]
     assert "number-mismatch" in data["counts"]  # the seeds' "24.5.2017" vs "24 May 2017" pairs are checked again
 
 
