@@ -80,6 +80,18 @@ def _kept_units(units: Iterator[Unit], failing: dict[int, list[str]], keep_flagg
             yield unit
 
 
+def _drop_entities(el) -> None:
+    """Remove entity references (never resolved on reading): copied as they are they would name an entity
+    the output does not declare, and the memory would no longer parse. Their text is lost, as in the readers."""
+    for ent in list(el.iter(etree.Entity)):
+        parent, prev, tail = ent.getparent(), ent.getprevious(), ent.tail or ""
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+        parent.remove(ent)
+
+
 def _copy_tmx(src: Path, dst: Path, failing: dict[int, list[str]], keep_flagged: bool) -> int:
     """Copy the header and the kept ``<tu>`` elements verbatim (streamed; nothing is resolved or fetched)."""
     from .export.tmx import _parser_options, _syntax, escape_attr
@@ -101,6 +113,7 @@ def _copy_tmx(src: Path, dst: Path, failing: dict[int, list[str]], keep_flagged:
                 k += 1
                 why = failing.get(k)
                 if why is None or keep_flagged:
+                    _drop_entities(el)
                     if why is not None:
                         prop = etree.Element("prop", type=FLAG_PROP)
                         prop.text = "; ".join(why)

@@ -125,3 +125,21 @@ def test_cli_clean_bad_input_leaves_nothing(memory, tmp_path):
     proc = align("clean", path, "-o", tmp_path / "x.tsv", "--keep-flagged")
     assert proc.returncode == 1 and "TMX" in proc.stderr
     assert not (tmp_path / "x.tsv").exists()
+
+
+def test_unresolved_entities_are_not_copied(tmp_path):
+    """A hostile TMX's entity is never resolved, and the clean copy does not name an entity it does not declare."""
+    from align.clean import write_clean
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET 7f3a")
+    path = tmp_path / "ent.tmx"
+    path.write_text(f"<?xml version='1.0'?><!DOCTYPE tmx [<!ENTITY ext SYSTEM 'file://{secret}'>]>"
+                    "<tmx version='1.4'><header srclang='en'/><body><tu><tuv xml:lang='en'><seg>We go out &ext; "
+                    "for a walk.</seg></tuv><tuv xml:lang='sv'><seg>Vi går ut på en promenad.</seg></tuv></tu>"
+                    "</body></tmx>", "utf-8")
+    out = tmp_path / "out.tmx"
+    assert write_clean(path, out, {}) == (1, 0)
+    text = out.read_text("utf-8")
+    assert "TOP SECRET" not in text and "&ext;" not in text
+    assert tus(out)[0].find("tuv/seg").text == "We go out  for a walk."
