@@ -77,7 +77,7 @@ from .dp import (
 )
 from .guide import band_knn, guide_points
 
-BEADS = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (1, 4), (4, 1), (2, 3), (3, 2)]
+BEADS = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (1, 4), (4, 1), (2, 3), (3, 2), (1, 5), (5, 1)]
 COARSE_BEADS = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1)]
 
 
@@ -107,7 +107,7 @@ class EmbeddingParams:
     rescue_window: int = 12  # how far apart (in sentences) such out-of-order pairs may be
     swap: float = 0.99  # confidence both crossed pairs of a 2-2 bead need to replace it (``swap_crossed``)
     exact_overlaps: bool = True  # embed the joined text of plausible multi-sentence runs
-    exact_max: int = 4  # longest run embedded as one text
+    exact_max: int = 5  # longest run embedded as one text
     exact_min_posterior: float = 0.02  # posterior a bead needs for its runs to be embedded (0.01: 7 % more tokens, same links)
     exact_rounds: int = 2  # rounds of (posteriors, embed the new plausible runs)
     temperature: float = 0.01  # gains are divided by this for the posteriors (link scores)
