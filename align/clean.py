@@ -73,6 +73,8 @@ def write_clean(src: str | Path, dst: str | Path, failing: dict[int, list[str]],
 def _kept_units(units: Iterator[Unit], failing: dict[int, list[str]], keep_flagged: bool) -> Iterator[Unit]:
     for k, unit in enumerate(units):
         why = failing.get(k)
+        if unit.props and FLAG_PROP in unit.props:  # an earlier clean's mark: this run's verdict replaces it
+            unit.props = {key: v for key, v in unit.props.items() if key != FLAG_PROP} or None
         if why is None:
             yield unit
         elif keep_flagged:
@@ -114,6 +116,8 @@ def _copy_tmx(src: Path, dst: Path, failing: dict[int, list[str]], keep_flagged:
                 why = failing.get(k)
                 if why is None or keep_flagged:
                     _drop_entities(el)
+                    for old in el.findall(f"prop[@type='{FLAG_PROP}']"):  # an earlier clean's mark
+                        el.remove(old)
                     if why is not None:
                         prop = etree.Element("prop", type=FLAG_PROP)
                         prop.text = "; ".join(why)

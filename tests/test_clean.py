@@ -75,6 +75,11 @@ def test_keep_flagged_marks_instead_of_dropping(memory, checked, tmp_path):
     # the TMX DTD puts properties before the variants
     tu = kept[where["untranslated"][0]]
     assert [c.tag for c in tu] == ["note", "prop", "prop", "prop", "tuv", "tuv"]
+    # cleaning the marked memory again replaces the marks instead of adding a second one
+    again = tmp_path / "again.tmx"
+    write_clean(out, again, {where["empty"][0]: ["empty"]}, keep_flagged=True)
+    marks = [tu.findall(f"prop[@type='{FLAG_PROP}']") for tu in tus(again)]
+    assert [len(m) for m in marks].count(1) == 1 and len(marks[where["empty"][0]]) == 1
 
 
 def test_min_score_and_drop_kinds(memory, checked):
