@@ -223,7 +223,7 @@ class ScoreTask:
 
 
 CONTROL_BELOW = 100  # sentences: a shorter side gets the shuffled-order control (``pairing_evidence``)
-CONTROL_SEEDS = (1, 2)
+CONTROL_SEEDS = (1, 2, 3)
 
 
 def coverage_of(aligner, a: Document, b: Document) -> tuple[float, float, float]:
@@ -273,12 +273,20 @@ def monotone(links: list[Link]) -> list[Link]:
 
 
 def shuffled(doc: Document, seed: int) -> Document:
-    """The document with its sentence texts in a fixed random order (positions and paragraphs kept)."""
+    """The document with its sentence texts in a fixed random order (positions and paragraphs kept). An order
+    that leaves more than a third of the sentences in place (likely in short texts) is drawn again, so
+    that a translation cannot keep its order by chance."""
     import random
     from dataclasses import replace
 
-    texts = [s.text for s in doc.sentences]
-    random.Random(seed).shuffle(texts)
+    n = len(doc.sentences)
+    rng = random.Random(seed)
+    order = list(range(n))
+    for _ in range(100):
+        rng.shuffle(order)
+        if sum(k == i for i, k in enumerate(order)) <= n // 3:
+            break
+    texts = [doc.sentences[k].text for k in order]
     return replace(doc, sentences=[replace(s, text=t) for s, t in zip(doc.sentences, texts)])
 
 
