@@ -500,11 +500,6 @@ def corpus(
     from .corpus import Thresholds, read_manifest, run_corpus
     from .pipeline import make_aligner
 
-    for name, value in (("--min-cover", min_cover), ("--min-side", min_side), ("--min-lead", min_lead),
-                        ("--min-gain", min_gain)):
-        if not -1.0 <= value <= 1.0:
-            raise InputError(f"{name} must be a share between -1 and 1 (0.15 is 15 %)")
-    thresholds = Thresholds(min_cover=min_cover, min_side=min_side, min_lead=min_lead, min_gain=min_gain)
     forced = [(Path(a), Path(b)) for a, b in pair or []]
 
     if report is not None:
@@ -521,6 +516,13 @@ def corpus(
         segtype, method = opts.get("segtype", segtype), opts.get("method", method)
         model, srx_lang = opts.get("model", model), opts.get("srx_lang", srx_lang)
         srx = Path(opts["srx"]) if "srx" in opts else srx
+        min_cover, min_side = opts.get("min_cover", min_cover), opts.get("min_side", min_side)
+        min_lead, min_gain = opts.get("min_lead", min_lead), opts.get("min_gain", min_gain)
+    for name, value in (("--min-cover", min_cover), ("--min-side", min_side), ("--min-lead", min_lead),
+                        ("--min-gain", min_gain)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not -1.0 <= value <= 1.0:
+            raise InputError(f"{name} must be a share between -1 and 1 (0.15 is 15 %)")
+    thresholds = Thresholds(min_cover=min_cover, min_side=min_side, min_lead=min_lead, min_gain=min_gain)
     seg = _segmentation(segtype, srx, srx_lang)
     encoder = _encoder(model, no_cache, engine, threads, device)
     aligner = make_aligner(method, encoder)

@@ -519,7 +519,8 @@ class Manifest:
     options: dict = field(default_factory=dict)
 
 
-MANIFEST_OPTIONS = {"segtype", "srx", "srx_lang", "method", "model"}
+MANIFEST_OPTIONS = {"segtype", "srx", "srx_lang", "method", "model",
+                    "min_cover", "min_side", "min_lead", "min_gain"}  # the last four: pairing's ``Thresholds``
 
 
 def read_manifest(path: str | Path) -> Manifest:
