@@ -1,6 +1,6 @@
 """Document pairing accuracy on mixed folders: Text+Berg and the seeds, and hard sets from real material.
 
-    python -m eval.pairing [--sets textberg book free] [--k 8] [--seed 1] [--keep DIR]
+    python -m eval.pairing [--sets textberg book free docs] [--k 8] [--seed 1] [--keep DIR]
 
 ``textberg``: copies the seven German and seven French Text+Berg articles (one sentence per
 line) into a temporary folder under random names that say nothing about
@@ -13,8 +13,11 @@ The hard sets (``eval/pairing_sets.py``, material and licences under
 ``eval/data/pairing/``): ``book``, chapters of one novel translated only in
 part (MAC-Dev's six zh-en chapters, each cut in two, some halves without
 their translation or original); ``free``, free literary translations (the
-six chapters whole, 61.5 % of gold links 1-1). Target on every set: every
-true pair found, none wrong, no untranslated file in a pair.
+six chapters whole, 61.5 % of gold links 1-1); ``docs``, Kubernetes docs
+pages in English (current, and 2020 revisions of two) with Chinese
+translations of three (a translation must pair with the revision it
+translates). Target on every set: every true pair found, none wrong, no
+untranslated file in a pair.
 
 Prints every pair found, whether it is right, the unpaired documents and
 why, how the cheap candidate ranking placed each true partner, how many

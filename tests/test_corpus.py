@@ -187,3 +187,10 @@ def test_forced_pairs_and_thresholds_are_recorded(tmp_path, encoder):
     assert [u["document"] for u in result.unpaired] == [EN.name]  # its partner was taken by hand
     assert summary["unpaired"][0]["why"] == "no document in another language to compare with"
     assert EN.name in (out / "report.html").read_text("utf-8")
+
+
+def test_a_manifest_sets_the_pairing_thresholds(tmp_path):
+    from align.corpus import read_manifest
+
+    (tmp_path / "m.toml").write_text(f'folder = "{SV.parent}"\n[options]\nmin_cover = 0.3\nmin_gain = 0.2\n')
+    assert read_manifest(tmp_path / "m.toml").options == {"min_cover": 0.3, "min_gain": 0.2}
