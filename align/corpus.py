@@ -389,8 +389,15 @@ def pair_documents(docs: list[Document], encoder, vectors: SentenceVectors | Non
     depth = {x: 0 for x in ranked}
     todo = set(always)
     while True:
+        best: dict[int, tuple[float, int]] = {}  # each document's best cover so far, and with whom
+        for (x, y), e in evidence.items():
+            for me, other in ((x, y), (y, x)):
+                if e.cover > best.get(me, (-1.0, -1))[0]:
+                    best[me] = (e.cover, other)
         for x, others in ranked.items():
-            plausible = any(e.cover >= th.min_cover for xy, e in evidence.items() if x in xy)
+            # settled: its best candidate covers enough and has no better partner itself (else look further)
+            cover, y = best.get(x, (0.0, -1))
+            plausible = cover >= th.min_cover and best.get(y, (0.0, -1))[1] == x
             if depth[x] >= len(others) or (depth[x] and plausible):
                 continue
             for y in others[depth[x]:depth[x] + max(1, th.align_k)]:
