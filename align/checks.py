@@ -393,14 +393,16 @@ def missing_blocks(al: Alignment, encoder=None) -> list[Divergence]:
     lonely_src, lonely_tgt = _one_sided(al)
     merged_src, merged_tgt, sure_src, sure_tgt = _merged_unsupported(al, encoder)
     lonely_src, lonely_tgt = sorted(set(lonely_src) | merged_src), sorted(set(lonely_tgt) | merged_tgt)
-    confirmed = _confirmed_languages(al)
+    doubt: dict[str, str] = {}
+    confirmed = _confirmed_languages(al, doubt)
     gaps = _gaps(al)  # one-sided text on both sides of the same gap: maybe each other's translation, not paired
     opposite = {"src": set(gaps["tgt"].values()), "tgt": set(gaps["src"].values())}
     out = []
     for side, doc, other, lonely in (("src", al.src, al.tgt, lonely_src), ("tgt", al.tgt, al.src, lonely_tgt)):
         merged = merged_src if side == "src" else merged_tgt
         sure = sure_src if side == "src" else sure_tgt
-        skip = set(_duplicates_of(doc)) | {i for (sd, i) in confirmed if sd == side}
+        # lines in another language are reported as such, unless the document's own language is in doubt
+        skip = set(_duplicates_of(doc)) | ({i for (sd, i) in confirmed if sd == side} if side not in doubt else set())
         kind = "missing-in-target" if side == "src" else "missing-in-source"
         blocks: list[list[int]] = []
         for i in lonely:
@@ -414,7 +416,8 @@ def missing_blocks(al: Alignment, encoder=None) -> list[Divergence]:
             facing = gaps[side].get(block[0]) is not None and gaps[side][block[0]] in opposite[side]
             in_link = bool(merged & set(block))
             out.append(_missing_block(al, kind, side, doc, other, block, in_link, facing,
-                                      sure=not in_link or bool(sure & set(block))))
+                                      sure=(not in_link or bool(sure & set(block))) and not (
+                                          side in doubt and all((side, i) in confirmed for i in block))))
     return out
 
 
@@ -582,12 +585,10 @@ def drift_score(score: float, z: float) -> float:
     return score * math.exp(-DRIFT_LENGTH_WEIGHT * max(0.0, abs(z) - DRIFT_LENGTH_FREE))
 
 
-def _code_against_prose(al: Alignment, link) -> bool:
-    """A link of a code block on one side and prose on the other: a misalignment, not a translation to measure."""
+def _code_on_a_side(al: Alignment, link) -> bool:
+    """A link with a code block or front matter on a side: metadata or a misalignment, no translation to measure."""
     s_code, t_code = _code_sentences(al.src), _code_sentences(al.tgt)
-    src_all, tgt_all = all(i in s_code for i in link.src), all(j in t_code for j in link.tgt)
-    src_any, tgt_any = any(i in s_code for i in link.src), any(j in t_code for j in link.tgt)
-    return (src_all and not tgt_any) or (tgt_all and not src_any)
+    return all(i in s_code for i in link.src) or all(j in t_code for j in link.tgt)
 
 
 def _has_words(s: str, t: str) -> bool:
@@ -684,9 +685,10 @@ def _caseless(texts: list[str]) -> bool:
 def names_mismatch(al: Alignment) -> list[Divergence]:
     """Names and acronyms written on one side of a pair with nothing like them on the other.
 
-    A warning when the translation keeps that name verbatim in other pairs
-    (evidence that it is a name in both languages) or it is a full name of
-    several words; a note otherwise.
+    A warning when the translation lacks a name it keeps verbatim in other
+    pairs (evidence that it is a name in both languages), or a full name of
+    several words; a note otherwise, and for names only the translation has
+    (mostly made explicit: "it" / "FastAPI").
     """
     pairs = al.pairs()
     if not pairs:
@@ -731,9 +733,9 @@ def names_mismatch(al: Alignment) -> list[Divergence]:
                 parts.append(f"{listed} {'is' if len(found) == 1 else 'are'} in the {lang_name(doc.lang)} "
                              f"sentence but not in the {lang_name(other.lang)} one")
         # sure when the translation keeps the name as it is elsewhere (then it is a name in that language too,
-        # not a word it translates: "OS" / "Betriebssystem", "Guide" / "Guía"), or for a name of several words
-        sure = any(u.keys in kept_s or _full_name(u) for u in only_s) or \
-            any(u.keys in kept_t or _full_name(u) for u in only_t)
+        # not a word it translates: "OS" / "Betriebssystem", "Guide" / "Guía"), or for a name of several words;
+        # only names the translation lacks: one it adds is mostly made explicit ("it" / "FastAPI")
+        sure = any(u.keys in kept_s or _full_name(u) for u in only_s)
         out.append(_div(al, "name-mismatch", "warning" if sure else "note",
                         f"A name or acronym is missing on one side: {'; '.join(parts)}"
                         f"{'' if sure else ' (it may be translated there)'}.", link.src, link.tgt,
@@ -757,7 +759,7 @@ def length_ratio(al: Alignment) -> list[Divergence]:
         return math.log((len(s) + 10) / (len(t) + 10))
 
     pairs = [(link, prose(s), prose(t)) for link, s, t in al.pairs()  # markup and code are not translated
-             if not _code_against_prose(al, link)]
+             if not _code_on_a_side(al, link)]
     pairs = [(link, s, t) for link, s, t in pairs if _has_words(s, t)]
     ratios = [log_ratio(s, t) for link, s, t in pairs if len(link.src) == len(link.tgt) == 1]
     if len(ratios) < 5:
