@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,6 +232,14 @@ def _prose(text: str) -> bool:
     return len(words) >= 4 and sum(w[0].islower() for w in words) * 2 >= len(words)
 
 
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def _cjk(text: str) -> bool:
+    """Chinese, Japanese or Korean running text (no spaces between words for _prose to count): 4+ characters."""
+    return len(_CJK.findall(text)) >= 4
+
+
 def _shared_words(s: str, t: str) -> float:
     """Share of the target's words that are also in the source (case-folded)."""
     tw = [w for w in t.casefold().split() if any(c.isalpha() for c in w)]
@@ -251,7 +260,7 @@ def _untranslated(block: _Block, src_lang: str, tgt_lang: str) -> list[Finding]:
     code = src_lang.split("-")[0].lower()
     for k in np.where(block.ok)[0]:
         s, t = block.src[k], block.tgt[k]
-        if not _prose(t):
+        if not (_prose(t) or _cjk(t)):
             continue
         if s.casefold() == t.casefold():
             out.append(Finding(block.start + int(k), "untranslated", "error",

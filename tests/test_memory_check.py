@@ -189,3 +189,18 @@ def test_cli_report_html_and_malformed_memory(memory, tmp_path):
     proc = align("check", bad, "-o", report)
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not report.exists()
+
+
+def test_a_chinese_source_copied_into_the_target_is_untranslated(tmp_path, encoder):
+    from align.export.bitext import Bitext, Unit
+    from align.export.tmx import write_tmx_bitext
+    from align.memory_check import check_memory
+    from eval.tmcheck_data import DATA, read_pairs
+
+    pairs = read_pairs(DATA / "macdev.zh-en.tsv")[:12]
+    units = [Unit(p.src, p.tgt) for p in pairs]
+    units[5] = Unit(pairs[5].src, pairs[5].src)
+    path = tmp_path / "m.zh-en.tmx"
+    write_tmx_bitext(Bitext("zh", "en", units), path)
+    found = check_memory(path, encoder).by_unit()
+    assert [f.kind for f in found[5]] == ["untranslated"]
