@@ -260,3 +260,34 @@ def test_cli_records_the_selection_and_refuses_unknown_checks(tmp_path):
     assert ok.returncode == 0, ok.stderr
     html = (tmp_path / "r.html").read_text("utf-8")
     assert "from the checks number-mismatch, phone-mismatch, email-mismatch, url-mismatch" in html
+
+
+def test_a_document_read_in_the_wrong_language_gets_one_note():
+    # Kubernetes "Field selectors": the Ukrainian page read as English, so its lines all look foreign
+    uk = ["Селектори полів дозволяють вам вибирати обʼєкти Kubernetes на основі значень полів.",
+          "Ось кілька прикладів запитань для селекторів полів.",
+          "Селектори полів, по суті, є фільтрами ресурсів.",
+          "Типово селектори не застосовуються, а це означає, що вибрані всі ресурси вказаного типу.",
+          "Підтримувані селектори полів варіюються залежно від типу ресурсу Kubernetes.",
+          "Використання селекторів до полів, що їх не підтримують, призводить до помилки."]
+    src = _doc("en", ["Field selectors let you select Kubernetes objects based on the value of fields.",
+                      "Here are some examples of field selector queries."])
+    tgt = _doc("en", uk, {i: "uk" for i in range(len(uk))})
+    links = [Link((0,), (0,), 0.1), Link((1,), (1,), 0.1)] + [Link((), (j,), 0.0) for j in range(2, len(uk))]
+    divs = check_alignment(Alignment(src, tgt, links))
+    other = [d for d in divs if d.kind == "other-language"]
+    assert [(d.severity, d.details["language"]) for d in other] == [("note", "uk")]
+    assert "--tgt-lang" in other[0].message
+    assert {d.severity for d in divs} == {"note"}
+
+
+def test_a_name_the_translation_adds_is_a_note_one_it_drops_a_warning():
+    # FastAPI "Benchmarks", en and fr: the French names FastAPI where the English says "it"
+    rows = [("And by using it, you get automatic documentation for free.",
+             "En utilisant FastAPI, on obtient une documentation automatiquement."),
+            ("FastAPI is built on Starlette.", "FastAPI est construit sur Starlette."),
+            ("FastAPI uses Pydantic for the data.", "FastAPI utilise Pydantic pour les données."),
+            ("Compare FastAPI against Flask-apispec or NestJS.", "Comparez avec Flask-apispec ou NestJS.")]
+    divs = _pairs("en", "fr", rows)
+    names = {d.src: d.severity for d in divs if d.kind == "name-mismatch"}
+    assert names == {(0,): "note", (3,): "warning"}  # FastAPI, kept verbatim in the other pairs, dropped here
