@@ -127,15 +127,20 @@ def _clip(text: str, n: int = 80) -> str:
 def _blocks(units: Iterator, encoder, size: int, progress) -> Iterator[_Block]:
     """Read, clean and embed the memory ``size`` units at a time."""
     start, src, tgt = 0, [], []
+    dims: list[int] = []
 
     def embed() -> _Block:
-        ok = np.array([bool(s) and bool(t) for s, t in zip(src, tgt)])
+        ok = np.array([bool(s) and bool(t) for s, t in zip(src, tgt)], dtype=bool)
         texts = [s for s, o in zip(src, ok) if o] + [t for t, o in zip(tgt, ok) if o]
-        vecs = encoder.encode(texts) if texts else np.zeros((0, 1), np.float32)
+        if not texts and not dims:  # a block of empty units only: its zero vectors still need the model's width
+            dims.append(encoder.encode(["."]).shape[1])
+        vecs = encoder.encode(texts) if texts else np.zeros((0, dims[0]), np.float32)
         mem = getattr(encoder, "_mem", None)
         if isinstance(mem, dict):  # the cache's in-process copy would grow with the memory; disk is enough to resume
             mem.clear()
-        dim = vecs.shape[1] if len(vecs) else 1
+        dim = vecs.shape[1]
+        if not dims:
+            dims.append(dim)
         S = np.zeros((len(src), dim), np.float32)
         T = np.zeros((len(src), dim), np.float32)
         n = int(ok.sum())

@@ -204,3 +204,14 @@ def test_a_chinese_source_copied_into_the_target_is_untranslated(tmp_path, encod
     write_tmx_bitext(Bitext("zh", "en", units), path)
     found = check_memory(path, encoder).by_unit()
     assert [f.kind for f in found[5]] == ["untranslated"]
+
+
+def test_a_block_of_empty_units_before_real_ones(tmp_path, encoder):
+    from align.memory_check import check_memory
+
+    path = tmp_path / "m.de-fr.jsonl"
+    rows = [{"src": f"Satz {k}", "tgt": ""} for k in range(20)] + [{"src": s, "tgt": t} for s, t in real_pairs()[:6]]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
+    result = check_memory(path, encoder, block=8)
+    assert [f.kind for f in result.findings if f.unit < 20] == ["empty"] * 20
+    assert result.scores[:20].max() == 0 and result.scores[20:].min() > 0.5
