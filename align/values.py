@@ -330,11 +330,12 @@ def near_time(time: str, hour: str) -> bool:
     """A time a quarter or half past ("7:15", "6:30", "7:45") said in words around a bare hour on the other side.
 
     "Viertel nach 7" = 7:15, "half past six" = 6:30, "halb sieben" = 6:30, "Viertel vor 8" = 7:45: the hour
-    named is the one before (quarter past, half past) or after (half, quarter to) the time.
+    named is the one before (quarter past, half past) or after (half, quarter to) the time, on the
+    12-hour dial.
     """
     ct, ch = _CLOCK.match(time), _clock(hour)
-    if not ct or ch is None or ":" in hour:
-        return False
+    if not ct or ch is None or ":" in hour or not 1 <= ch[0] <= 12:
+        return False  # a quarter or half names an hour of the 12-hour dial: "20" next to "20:30" lost its minutes
     h, mi = int(ct.group(1)), int(ct.group(2))
     before = mi in (15, 30) and ch[0] % 12 == h % 12
     after = mi in (30, 45) and ch[0] % 12 == (h + 1) % 12
