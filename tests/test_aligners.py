@@ -333,3 +333,35 @@ def test_two_sentences_the_translation_swapped_are_aligned_crosswise():
     pairs = _pairs(_SENTS, tgt, skip=-0.2)  # the DP takes the 2-2 bead; ``swap_crossed`` splits it
     assert ((3,), (4,)) in pairs and ((4,), (3,)) in pairs
     assert ((3, 4), (3, 4)) in _pairs(_SENTS, tgt, skip=-0.2, swap=1.01)
+
+
+def test_sentence_final_punctuation_of_other_scripts_counts_as_its_latin_counterpart():
+    # MAC-Dev's Chinese ends with 。？！ (and closing ”): before, every zh-en pair paid the mismatch cost
+    from align.aligners.embedding import end_class
+
+    assert [end_class(x) for x in ["他走了。", "你是谁？”", "好！", "如下：", "Er ging.", "Who?'", "…", "x"]] == \
+        [1, 2, 3, 4, 1, 2, 1, 0]
+
+
+def test_the_length_model_is_fitted_to_the_document():
+    # the ratio is the median of the 1-1 beads (not of the totals, which merges skew), and a spread of log ratios
+    # wider than length_spread makes lengths count less; no language constant enters
+    from align.aligners.embedding import _State
+
+    rng = np.random.default_rng(0)
+    src = ["x" * int(n) for n in rng.integers(20, 80, 40)]
+
+    def state(tgt):
+        X = np.eye(40, 8, dtype=np.float32)
+        Y = np.eye(len(tgt), 8, dtype=np.float32)
+        p = EmbeddingParams()
+        return _State(p, src, tgt, X, Y, np.zeros(40), np.zeros(len(tgt)), [0] * 40, [0] * len(tgt),
+                      [False] * 40, [False] * len(tgt))
+
+    ones = [(i, i + 1, i, i + 1) for i in range(40)]
+    tight = state(["y" * (3 * len(s)) for s in src])  # 3 target characters per source character, always
+    tight.fit_length(ones)
+    assert tight.ratio == pytest.approx(3.0, rel=0.05) and tight.length_power == 1.0
+    loose = state(["y" * int(3 * len(s) * f) for s, f in zip(src, rng.choice([0.4, 1.0, 2.5], 40))])
+    loose.fit_length(ones)
+    assert loose.length_power < 0.5
