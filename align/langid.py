@@ -242,13 +242,20 @@ def label_paragraphs(texts: list[str], codes: tuple[str, ...] = tuple(DEFAULT_LA
     back = [[0] * k for _ in range(n)]
     for i, conf in enumerate(confs):
         emit = [math.log(max(conf.get(c, 0.0), _FLOOR)) if conf else 0.0 for c in cands]
+        if i == 0:
+            score[0] = emit
+            continue
+        prev = score[i - 1]
+        # the best predecessor of j is j itself or the best other state less the switch cost: the two best
+        # states (first index on ties, as max() picks) give it for every j in O(k), not O(k²)
+        first = max(range(k), key=prev.__getitem__)
+        second = max((p for p in range(k) if p != first), key=prev.__getitem__, default=first)
         for j in range(k):
-            if i == 0:
-                score[i][j] = emit[j]
-                continue
-            best_prev = max(range(k), key=lambda p: score[i - 1][p] - (SWITCH_COST if p != j else 0.0))
+            other = second if j == first else first
+            stay, switch = prev[j], prev[other] - SWITCH_COST
+            best_prev = j if stay > switch or (stay == switch and j < other) else other
             back[i][j] = best_prev
-            score[i][j] = score[i - 1][best_prev] - (SWITCH_COST if best_prev != j else 0.0) + emit[j]
+            score[i][j] = (stay if best_prev == j else switch) + emit[j]
     j = max(range(k), key=lambda q: score[n - 1][q])
     path = [0] * n
     for i in range(n - 1, -1, -1):
@@ -319,8 +326,8 @@ def document_language(text: str, lang: str, codes: tuple[str, ...] = tuple(DEFAU
     return refine(text, lang, conf)
 
 
-def other_language(text: str, doc_lang: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> str | None:
-    """The language of a sentence when it is clearly not the document's, else None."""
+def _candidate(text: str, doc_lang: str, codes: tuple[str, ...]) -> str | None:
+    """The language a sentence reads as by the low-accuracy models when that is clearly not ``doc_lang``."""
     if letters(text) < 8:
         return None
     conf = confidences(text, codes)
@@ -329,13 +336,61 @@ def other_language(text: str, doc_lang: str, codes: tuple[str, ...] = tuple(DEFA
     best = max(conf, key=conf.get)
     if same_group(best, doc_lang) or conf[best] < 0.8 or conf.get(doc_lang, 0.0) > 0.1:
         return None
-    # the low-accuracy models call French lines Catalan now and then: a second
-    # opinion from the high-accuracy models of just these two languages
-    if doc_lang in DEFAULT_LANGUAGES:
-        hi = confidences(text, tuple(sorted({doc_lang, best})), high_accuracy=True)
-        if hi.get(best, 0.0) < 0.9:
-            return None
     return best
+
+
+SECOND_OPINIONS_LOADED = 3  # languages whose high-accuracy models stay loaded besides the document's
+_SPARE = "la"  # a language lingua knows that no default detector loads: pairs with one to unload it
+_loaded: dict[str, None] = {}  # high-accuracy languages of second opinions, least recently used first
+
+
+def _keep_loaded(lang: str, doc_lang: str) -> None:
+    """Note that ``lang``'s high-accuracy models are in use; unload the least recently used beyond the bound.
+
+    Each language's high-accuracy models take ~30 MB, and a long manual's code lines read as twenty
+    languages or more: without a bound they all stay in memory. A model is shared by every detector,
+    so one built with a spare language unloads it (the spare was never loaded, so nothing else goes).
+    """
+    for code in (doc_lang, lang):
+        _loaded.pop(code, None)
+        _loaded[code] = None
+    while len(_loaded) > SECOND_OPINIONS_LOADED + 1:
+        old = next(c for c in _loaded if c not in (lang, doc_lang))
+        del _loaded[old]
+        if old != _SPARE and _lingua_knows(old):
+            _detector(tuple(sorted((old, _SPARE))), True)[0].unload_language_models()
+
+
+def _confirmed(text: str, doc_lang: str, best: str) -> bool:
+    """A second opinion from the high-accuracy models of just these two languages.
+
+    The low-accuracy models call French lines Catalan now and then.
+    """
+    if doc_lang not in DEFAULT_LANGUAGES:
+        return True
+    _keep_loaded(best, doc_lang)
+    hi = confidences(text, tuple(sorted({doc_lang, best})), high_accuracy=True)
+    return hi.get(best, 0.0) >= 0.9
+
+
+def other_language(text: str, doc_lang: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> str | None:
+    """The language of a sentence when it is clearly not the document's, else None."""
+    best = _candidate(text, doc_lang, codes)
+    return best if best and _confirmed(text, doc_lang, best) else None
+
+
+def other_languages(texts: list[str], doc_lang: str,
+                    codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> list[str | None]:
+    """``other_language`` of each text, with the second opinions taken one language at a time.
+
+    The answers are those of ``other_language``; grouping by language loads each language's
+    high-accuracy models once while only a few stay in memory at a time.
+    """
+    cands = [_candidate(t, doc_lang, codes) for t in texts]
+    out: list[str | None] = [None] * len(texts)
+    for i in sorted((i for i, c in enumerate(cands) if c), key=lambda i: cands[i]):
+        out[i] = cands[i] if _confirmed(texts[i], doc_lang, cands[i]) else None
+    return out
 
 
 def _lingua_knows(code: str) -> bool:
