@@ -59,8 +59,8 @@ def documents_from_text(text: str, path: str, lang: str | None = None, split: bo
 def _sentences(text: str, lang: str, paras: list[tuple[int, int]], seg: Segmentation,
                codes: tuple[str, ...]):
     _, sentences = segment(text, lang, paragraphs=paras, seg=seg)
-    for s in sentences:
-        s.lang = langid.other_language(s.text, lang, codes)
+    for s, other in zip(sentences, langid.other_languages([s.text for s in sentences], lang, codes)):
+        s.lang = other
     return sentences
 
 
