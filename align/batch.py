@@ -334,7 +334,7 @@ class PairTask:
 
 
 def write_pair_outputs(res: PairResult, out: Path, stem: str, segtype: str = "sentence",
-                       split_even: bool = False) -> dict[str, str]:
+                       split_even: bool = False, checks=None) -> dict[str, str]:
     """Every per-pair output file (each written atomically); returns {kind: path}.
 
     This is the one place that decides what a pair writes: add a file here and
@@ -346,7 +346,8 @@ def write_pair_outputs(res: PairResult, out: Path, stem: str, segtype: str = "se
              "divergences": out / f"{stem}.divergences.json", "review": out / f"{stem}.review.json"}
     write_pairs(res.alignment, paths["tmx"], "tmx", segtype=segtype, split_even=split_even)
     write_pairs(res.alignment, paths["tsv"], "tsv", segtype=segtype, split_even=split_even)
-    write_divergences_json(res.alignment, res.divergences, paths["divergences"])
+    write_divergences_json(res.alignment, res.divergences, paths["divergences"],
+                           selection=checks.describe() if checks is not None else None)  # which checks ran
     write_review(res, paths["review"])  # for `align review`: correct the links in the browser
     return {kind: str(p) for kind, p in paths.items()}
 
@@ -361,7 +362,7 @@ def run_pair_task(task: PairTask) -> dict:
         aligner, seeded = _aligner_for(task.spec, task.vectors)
         res = run_pair(task.src, task.tgt, aligner, task.spec.checks)
     out = Path(task.out)
-    outputs = write_pair_outputs(res, out, task.stem, task.segtype, task.split_even)
+    outputs = write_pair_outputs(res, out, task.stem, task.segtype, task.split_even, task.spec.checks)
     record = {
         "key": task.key, "stem": task.stem, "version": __version__,
         "method": res.alignment.method, "encoder": res.alignment.encoder,

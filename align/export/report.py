@@ -46,7 +46,12 @@ _LEVELS = {"error": "errors only", "warning": "errors and warnings", "note": "er
 def _checks_line(selection: dict | None) -> str:
     """The report's one line on what it shows ("errors and warnings from every check")."""
     chosen = checks_run(selection)
-    which = "every check" if not chosen["skipped"] else "the checks " + ", ".join(chosen["checks"])
+    if not chosen["skipped"]:
+        which = "every check"
+    elif len(chosen["skipped"]) <= len(chosen["checks"]):
+        which = "every check but " + ", ".join(chosen["skipped"])
+    else:
+        which = "the checks " + ", ".join(chosen["checks"])
     return f"Shows {_LEVELS.get(chosen['min_severity'], chosen['min_severity'])} from {which}."
 
 
