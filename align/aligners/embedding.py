@@ -83,7 +83,7 @@ COARSE_BEADS = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1)]
 
 @dataclass
 class EmbeddingParams:
-    """Settings of the embedding aligner (tuned on Text+Berg, see eval/RESULTS.md)."""
+    """Settings of the embedding aligner (tuned on Text+Berg de-fr and MAC-Dev zh-en, see eval/RESULTS.md)."""
 
     knn: int = 4
     neighbours: float = 1.0  # share of the margin's baseline taken from the adjacent sentences (rest: kNN)
