@@ -67,6 +67,7 @@ class ToolSpec:
     encoder_name: str = ""  # the main process's encoder (engine, model, precision)
     engine: str = "auto"  # the bundled model's engine the main process was asked for (--encoder)
     checks: Any = None  # the run's checks.Selection (--min-severity, --checks, --skip-checks; None: all)
+    device: str = "cpu"  # where the main process's encoder runs (resolved: cpu or cuda:N); its name says so too
 
     @property
     def encoder_key(self) -> tuple:
@@ -116,7 +117,8 @@ class LazyModel:
             from .encoders import make_encoder
 
             # one thread: there is one worker per core
-            model = make_encoder(self.spec.model, cache=False, engine=self.spec.engine, threads=1).inner
+            model = make_encoder(self.spec.model, cache=False, engine=self.spec.engine, threads=1,
+                                 device=self.spec.device).inner
             if self.name and model.name != self.name:
                 raise InputError(f"this worker's encoder is {model.name}, the main process's {self.name}: "
                                  "install the same packages on every machine")

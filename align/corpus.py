@@ -43,6 +43,7 @@ from .batch import (BatchOptions, LoadTask, PairTask, ScoreTask, Timer, ToolSpec
                     write_documents, write_scores)
 from .documents import Alignment, Document
 from .errors import InputError
+from .languages import base_language
 from .export.atomic import write_text
 from .export.report import render_html
 from .export.tmx import write_tmx
@@ -554,9 +555,9 @@ def read_manifest(path: str | Path) -> Manifest:
     def lang(value, where: str) -> str | None:
         if value is None:
             return None
-        if not isinstance(value, str) or not re.fullmatch(r"[a-z]{2,3}", value):
+        if not isinstance(value, str):
             raise InputError(f"{path}: {where} must be a language code such as sv or en")
-        return value
+        return base_language(value, f"{path}: {where}")
 
     unknown = set(data) - {"folder", "pair", "languages", "options"}
     if unknown:
@@ -716,7 +717,8 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
     out = Path(out)
     spec = ToolSpec(aligner.name, options.model, options.cache,
                     getattr(aligner, "p", None) if aligner.name == "embedding" else None,
-                    getattr(encoder, "name", ""), options.engine, options.checks)
+                    getattr(encoder, "name", ""), options.engine, options.checks,
+                    getattr(getattr(encoder, "inner", None), "device", "cpu"))
     register_encoder(spec, encoder)
     local = make_runner(options.jobs, inline_below=options.inline_below)
     runner = make_runner(options.jobs, options.scheduler) if options.scheduler else local

@@ -169,6 +169,7 @@ def test_manifest_fixes_pairs_and_languages(tmp_path, encoder, aligner):
     ("[options]\nspeed = 3\n", "unknown option"),
     ("pair = [\n", "malformed TOML"),
     ("[[pair]]\nfile = 'a.txt'\nsource_lang = 'Swedish'\n", "language code"),
+    ("[[pair]]\nfile = 'a.txt'\nsource_lang = 'xx'\n", "not a language code"),
 ])
 def test_a_bad_manifest_is_one_clear_error(tmp_path, text, message):
     (tmp_path / "a.txt").write_text("Hej.\n", encoding="utf-8")
@@ -177,6 +178,18 @@ def test_a_bad_manifest_is_one_clear_error(tmp_path, text, message):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match=message):
         read_manifest(path)
+
+
+def test_manifest_languages_are_read_as_the_command_line_reads_them(tmp_path):
+    """``SV``, ``en-GB`` in a manifest name the languages ``sv`` and ``en``, as --src-lang does."""
+    (tmp_path / "a.txt").write_text("Hej.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Hello.\n", encoding="utf-8")
+    path = tmp_path / "m.toml"
+    path.write_text("[[pair]]\nsource = 'a.txt'\ntarget = 'b.txt'\nsource_lang = 'SV'\ntarget_lang = 'en-GB'\n"
+                    "[languages]\n'b.txt' = 'EN'\n", encoding="utf-8")
+    man = read_manifest(path)
+    assert (man.pairs[0].source_lang, man.pairs[0].target_lang) == ("sv", "en")
+    assert list(man.languages.values()) == ["en"]
 
 
 def _same_outputs(a: Path, b: Path) -> None:

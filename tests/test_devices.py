@@ -76,3 +76,25 @@ def test_cli_refuses_a_missing_gpu_before_any_work(tmp_path, monkeypatch):
         assert isinstance(done.exception, InputError), done.output
         assert message in str(done.exception) and "\n" not in str(done.exception)
         assert not out.exists()
+
+
+def test_corpus_workers_load_the_encoder_on_the_main_process_device(monkeypatch):
+    """A worker whose cache misses must embed where the main process does: its vectors' name says where."""
+    from align import batch, encoders
+
+    asked = {}
+
+    class Inner:
+        name = "e5fast-x-cuda"
+
+        def encode(self, texts):
+            return np.ones((len(texts), 2), dtype=np.float32)
+
+    def fake_make_encoder(model=None, **kwargs):
+        asked.update(kwargs)
+        return type("Cached", (), {"inner": Inner()})()
+
+    monkeypatch.setattr(encoders, "make_encoder", fake_make_encoder)
+    spec = batch.ToolSpec(encoder_name="e5fast-x-cuda", device="cuda:0")
+    assert batch.LazyModel(spec).encode(["a"]).shape == (1, 2)
+    assert asked["device"] == "cuda:0" and asked["threads"] == 1
