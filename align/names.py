@@ -316,13 +316,15 @@ def _initial(text: str, start: int) -> bool:
 def _lower_form(word: str, lowercase: set[str]) -> bool:
     """Does the document write this word in small letters, as it is or inflected ("Ваш" / "вашего")?
 
-    A capitalised word whose small-letter forms the same document uses is a
-    common word capitalised for emphasis or politeness, not a name.
+    A capitalised word whose small-letter forms the same document uses (the
+    word itself, or two inflected forms of it) is a common word capitalised
+    for emphasis or politeness, not a name.
     """
     low = word.casefold()
     if low in lowercase:
         return True
-    return len(low) >= 3 and any(low + tail in lowercase for tail in _tails(lowercase, low))
+    # two inflected forms at least: a paradigm ("вашего", "ваши"), not a word that happens to start so ("morale")
+    return len(low) >= 3 and len(_tails(lowercase, low)) >= 2
 
 
 def _tails(lowercase: set[str], stem: str) -> list[str]:
