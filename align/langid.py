@@ -26,10 +26,17 @@ paragraph's. A piece is usually exactly a sentence of the final segmentation,
 so the per-sentence check that follows finds its scores in a per-process
 cache keyed by text (which also serves text repeated across the files a
 worker reads). Sentence decisions are always taken on the sentence itself.
+
+lingua's answers are also kept on disk beside the embedding cache, so a re-run
+of the same files runs no detector and loads no model. Second opinions are
+taken one language at a time, with the high-accuracy models of only a few
+languages loaded at once (code lines in a long manual read as twenty
+languages). Figures: eval/RESULTS.md, "Language id on a long document".
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
 import math
 import re
@@ -136,12 +143,98 @@ def _check_codes(codes: tuple[str, ...]) -> tuple[str, ...]:
     return codes
 
 
+class _Store:
+    """lingua's answers on disk (``langid.sqlite`` beside the embedding cache), so a re-run detects nothing.
+
+    Keyed by lingua's version, the mode, the languages and the text: an answer never goes stale. New
+    answers are kept in memory and written by ``save()`` (after each document, and at exit). Any
+    error (a read-only or busy cache) leaves language id working without it.
+    """
+
+    VERSION = 1
+
+    def __init__(self, path) -> None:
+        import sqlite3
+        from importlib.metadata import version
+
+        self.error = sqlite3.Error
+        self.lingua = version("lingua-language-detector")
+        path.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path / "langid.sqlite", timeout=30, check_same_thread=False)
+        self.db.execute("CREATE TABLE IF NOT EXISTS scores (key BLOB PRIMARY KEY, value TEXT) WITHOUT ROWID")
+        self.new: dict[bytes, str] = {}
+
+    def key(self, folded: str, codes: tuple[str, ...], high_accuracy: bool) -> bytes:
+        import hashlib
+
+        raw = f"{self.VERSION}\0{self.lingua}\0{int(high_accuracy)}\0{','.join(codes)}\0{folded}"
+        return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+    def get(self, key: bytes) -> tuple[tuple[str, float], ...] | None:
+        import json
+
+        row = self.db.execute("SELECT value FROM scores WHERE key = ?", (key,)).fetchone()
+        return tuple((c, v) for c, v in json.loads(row[0])) if row else None
+
+    def put(self, key: bytes, value: tuple[tuple[str, float], ...]) -> None:
+        import json
+
+        self.new[key] = json.dumps(value)
+
+    def save(self) -> None:
+        if self.new:
+            with self.db:
+                self.db.executemany("INSERT OR IGNORE INTO scores VALUES (?, ?)", self.new.items())
+            self.new.clear()
+
+
+_stores: dict[str, _Store | None] = {}
+
+
+def _store() -> _Store | None:
+    """The disk cache of the current cache folder (``ALIGN_CACHE_DIR``), or None when it cannot be opened."""
+    from .encoders import default_cache_dir
+
+    path = default_cache_dir()
+    if str(path) not in _stores:
+        try:
+            _stores[str(path)] = _Store(path)
+        except Exception:  # noqa: BLE001 - no cache is still a working language id
+            _stores[str(path)] = None
+    return _stores[str(path)]
+
+
+def save() -> None:
+    """Write the answers lingua gave since the last save to the disk cache."""
+    for store in _stores.values():
+        if store is not None:
+            try:
+                store.save()
+            except store.error:
+                store.new.clear()
+
+
+atexit.register(save)
+
+
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _scored(folded: str, codes: tuple[str, ...], high_accuracy: bool) -> tuple[tuple[str, float], ...]:
     """lingua's confidences for a folded text, best first, without the ones under ``_FLOOR``."""
+    store = _store()
+    key = store.key(folded, codes, high_accuracy) if store else b""
+    if store:
+        try:
+            hit = store.get(key)
+        except store.error:
+            hit = None
+        if hit is not None:
+            return hit
     detector, code_of = _detector(codes, high_accuracy)
     values = detector.compute_language_confidence_values(folded)
-    return tuple((code_of[v.language], v.value) for v in values if v.value >= _FLOOR)
+    result = tuple((code_of[v.language], v.value) for v in values if v.value >= _FLOOR)
+    if store:
+        store.put(key, result)
+    return result
 
 
 def confidences(text: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES),

@@ -53,6 +53,7 @@ def documents_from_text(text: str, path: str, lang: str | None = None, split: bo
         para_langs = [run.lang if not lab or langid.same_group(lab, run.lang) else lab
                       for lab in labels[run.first:run.last]]
         docs.append(Document(str(path), part, text, run.lang, part_paras, sentences, span, para_langs))
+    langid.save()  # what lingua said about this file, for the next run
     return docs
 
 

@@ -1,0 +1,111 @@
+"""What language id costs: labels kept when it is made cheaper (grouped second opinions, bounded models,
+the disk cache of lingua's answers, the linear Viterbi pass)."""
+
+from __future__ import annotations
+
+import math
+
+from align import langid
+
+from .conftest import EN, SV
+
+# a Swedish page with a Finnish and an English line, and code lines that read as other languages
+MIXED = [
+    "Regeringen har i dag beslutat om nya regler för bostadsbidrag till barnfamiljer.",
+    "Hallitus päätti tänään uusista säännöistä lapsiperheiden asumistuesta.",
+    "The government decided today on new rules for housing allowances.",
+    "apt-get install --no-install-recommends dblatex",
+    "→ https://www.debian.org/doc/debian-policy/ch-controlfields.html",
+    "Beslutet träder i kraft den 1 juli och gäller för alla kommuner.",
+]
+
+
+def _viterbi_reference(confs: list[dict[str, float]]) -> list[str | None]:
+    """The quadratic pass label_paragraphs used to make (first index on ties), to compare with."""
+    cands = sorted({c for conf in confs for c, v in conf.items() if v >= 0.05})
+    if not cands:
+        return [None] * len(confs)
+    n, k = len(confs), len(cands)
+    score = [[0.0] * k for _ in range(n)]
+    back = [[0] * k for _ in range(n)]
+    for i, conf in enumerate(confs):
+        emit = [math.log(max(conf.get(c, 0.0), langid._FLOOR)) if conf else 0.0 for c in cands]
+        for j in range(k):
+            if i == 0:
+                score[i][j] = emit[j]
+                continue
+            best = max(range(k), key=lambda p: score[i - 1][p] - (langid.SWITCH_COST if p != j else 0.0))
+            back[i][j] = best
+            score[i][j] = score[i - 1][best] - (langid.SWITCH_COST if best != j else 0.0) + emit[j]
+    j = max(range(k), key=lambda q: score[n - 1][q])
+    path = [0] * n
+    for i in range(n - 1, -1, -1):
+        path[i] = j
+        j = back[i][j]
+    return [cands[j] for j in path]
+
+
+def test_linear_viterbi_gives_the_quadratic_labels(monkeypatch):
+    import random
+
+    rng = random.Random(7)
+    langs = ["sv", "da", "nb", "en", "fi", "de"]
+    for _ in range(200):
+        n = rng.randint(1, 12)
+        # coarse values so that ties between paths happen too
+        confs = [{c: rng.choice([0.0, 0.05, 0.25, 0.5, 1.0]) for c in rng.sample(langs, rng.randint(0, 4))}
+                 for _ in range(n)]
+        texts = [str(i) for i in range(n)]
+        monkeypatch.setattr(langid, "paragraph_confidences", lambda t, codes=None, c=confs: c[int(t)])
+        assert langid.label_paragraphs(texts) == _viterbi_reference(confs)
+
+
+def test_other_languages_answers_as_other_language_per_sentence():
+    one_by_one = [langid.other_language(t, "sv") for t in MIXED]
+    assert langid.other_languages(MIXED, "sv") == one_by_one
+    assert one_by_one[1] == "fi" and one_by_one[2] == "en" and one_by_one[0] is None
+
+
+def test_at_most_a_few_second_opinion_languages_stay_loaded(monkeypatch):
+    unloaded = []
+    monkeypatch.setattr(langid, "_loaded", {})
+    real = langid._detector
+
+    class Spy:
+        def __init__(self, codes):
+            self.codes = codes
+
+        def unload_language_models(self):
+            unloaded.append(self.codes)
+
+    monkeypatch.setattr(langid, "_detector",
+                        lambda codes, high=False: (Spy(codes), None) if langid._SPARE in codes else real(codes, high))
+    for lang in ["fi", "de", "it", "pl", "lt", "cs"]:
+        langid._keep_loaded(lang, "en")
+    assert len(langid._loaded) == langid.SECOND_OPINIONS_LOADED + 1 and "en" in langid._loaded
+    assert unloaded == [("fi", "la"), ("de", "la"), ("it", "la")]  # least recently used first, never the document's
+
+
+def test_lingua_answers_come_back_from_disk_unchanged(tmp_path, monkeypatch):
+    from align.pipeline import load_one
+
+    monkeypatch.setenv("ALIGN_CACHE_DIR", str(tmp_path))
+    langid._scored.cache_clear()
+    first = [(d.lang, [(s.text, s.lang) for s in d.sentences]) for d in (load_one(SV), load_one(EN))]
+    assert (tmp_path / "langid.sqlite").exists()
+    langid._scored.cache_clear()
+    calls = []
+    monkeypatch.setattr(langid, "_detector", lambda *a: calls.append(a) or (_ for _ in ()).throw(AssertionError))
+    again = [(d.lang, [(s.text, s.lang) for s in d.sentences]) for d in (load_one(SV), load_one(EN))]
+    assert again == first and not calls  # every answer from the disk: lingua is not even built
+    langid._scored.cache_clear()
+
+
+def test_an_unusable_cache_folder_leaves_language_id_working(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("ALIGN_CACHE_DIR", str(blocker / "cache"))
+    langid._scored.cache_clear()
+    assert langid.detect("Det här är en mening på svenska, skriven för att testa.")[0] == "sv"
+    langid.save()
+    langid._scored.cache_clear()
