@@ -148,6 +148,12 @@ def test_identical_and_short_lines_are_not_low_similarity_warnings():
     low = {d.src: d.severity for d in divs if d.kind == "low-similarity"}
     assert low == {(1,): "note", (2,): "warning"}
     assert all("confidence" not in d.message for d in divs)
+    from align.export.report import render_html
+    from align.pipeline import PairResult
+
+    src, tgt = _doc("en", [img]), _doc("de", [img])
+    html = render_html([PairResult(Alignment(src, tgt, [Link((0,), (0,), 0.0)]), [])])
+    assert "same text" in html and "0.00" not in html  # the report does not show the identical line as scored 0
 
 
 def test_a_confident_pair_only_long_is_no_contradiction():

@@ -158,7 +158,10 @@ def _pair_section(n: int, al: Alignment, divs: list[Divergence], outputs: dict[s
         ids = "".join(f'<a id="p{n}s{i}"></a>' for i in link.src) + "".join(f'<a id="p{n}t{j}"></a>' for j in link.tgt)
         s = " ".join(e(al.src.sentences[i].text) for i in link.src)
         t = " ".join(e(al.tgt.sentences[j].text) for j in link.tgt)
-        meta = f"{e(link.kind)}" + (f"<br>{link.score:.2f}" if link.src and link.tgt else "")
+        same = link.src and link.tgt and " ".join(s.casefold().split()) == " ".join(t.casefold().split())
+        # an <img> line or a code line the same on both sides: the encoder cannot score it, nothing differs
+        score = "<br>same text" if same else f"<br>{link.score:.2f}" if link.src and link.tgt else ""
+        meta = f"{e(link.kind)}{score}"
         out.append(f'<tr class="{cls}"><td class="{"" if s else "empty"}">{ids}{_tags(row_divs)}{s}</td>'
                    f'<td class="{"" if t else "empty"}">{t}</td><td class="meta">{meta}</td></tr>')
     out.append("</tbody></table>")
