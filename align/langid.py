@@ -432,7 +432,7 @@ def _candidate(text: str, doc_lang: str, codes: tuple[str, ...]) -> str | None:
     return best
 
 
-SECOND_OPINIONS_LOADED = 3  # languages whose high-accuracy models stay loaded besides the document's
+SECOND_OPINIONS_LOADED = 8  # languages whose high-accuracy models stay loaded besides the document's
 _SPARE = "la"  # a language lingua knows that no default detector loads: pairs with one to unload it
 _loaded: dict[str, None] = {}  # high-accuracy languages of second opinions, least recently used first
 
@@ -481,7 +481,10 @@ def other_languages(texts: list[str], doc_lang: str,
     """
     cands = [_candidate(t, doc_lang, codes) for t in texts]
     out: list[str | None] = [None] * len(texts)
-    for i in sorted((i for i, c in enumerate(cands) if c), key=lambda i: cands[i]):
+    # languages still loaded from the last document first (most recent first), then the others: in
+    # the order of the last document, each language would push out the next one needed
+    recent = {code: k for k, code in enumerate(reversed(list(_loaded)))}
+    for i in sorted((i for i, c in enumerate(cands) if c), key=lambda i: (recent.get(cands[i], len(recent)), cands[i])):
         out[i] = cands[i] if _confirmed(texts[i], doc_lang, cands[i]) else None
     return out
 

@@ -60,15 +60,21 @@ def test_linear_viterbi_gives_the_quadratic_labels(monkeypatch):
         assert langid.label_paragraphs(texts) == _viterbi_reference(confs)
 
 
-def test_other_languages_answers_as_other_language_per_sentence():
+def test_other_languages_answers_as_other_language_per_sentence(monkeypatch, tmp_path):
     one_by_one = [langid.other_language(t, "sv") for t in MIXED]
     assert langid.other_languages(MIXED, "sv") == one_by_one
+    monkeypatch.setattr(langid, "SECOND_OPINIONS_LOADED", 1)  # models unloaded and loaded again: the same answers
+    monkeypatch.setenv("ALIGN_CACHE_DIR", str(tmp_path))  # lingua itself answers, not the disk
+    langid._scored.cache_clear()
+    assert langid.other_languages(MIXED, "sv") == one_by_one
+    assert langid.other_languages(list(reversed(MIXED)), "sv") == list(reversed(one_by_one))
     assert one_by_one[1] == "fi" and one_by_one[2] == "en" and one_by_one[0] is None
 
 
 def test_at_most_a_few_second_opinion_languages_stay_loaded(monkeypatch):
     unloaded = []
     monkeypatch.setattr(langid, "_loaded", {})
+    monkeypatch.setattr(langid, "SECOND_OPINIONS_LOADED", 3)
     real = langid._detector
 
     class Spy:
