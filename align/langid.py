@@ -432,7 +432,7 @@ def _candidate(text: str, doc_lang: str, codes: tuple[str, ...]) -> str | None:
     return best
 
 
-SECOND_OPINIONS_LOADED = 8  # languages whose high-accuracy models stay loaded besides the document's
+SECOND_OPINIONS_LOADED = 3  # languages whose high-accuracy models stay loaded besides the document's
 _SPARE = "la"  # a language lingua knows that no default detector loads: pairs with one to unload it
 _loaded: dict[str, None] = {}  # high-accuracy languages of second opinions, least recently used first
 
