@@ -69,10 +69,6 @@ def lang_name(code: str | None) -> str:
     return LANGUAGE_NAMES.get(code or "", code or "unknown")
 
 
-def _article(word: str) -> str:
-    return "An" if word[:1].lower() in "aeiou" else "A"
-
-
 def _clip(text: str, n: int = 80) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
