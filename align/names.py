@@ -524,10 +524,33 @@ def _rendered(u: Unit, other_keys: list[str], other_text: str, other_lang: str |
 
 
 def _written_in(name: str, text: str) -> bool:
-    """Is ``name`` written in ``text`` as a word of its own script ("Pod" in "付いたPodの構成")?"""
-    edge = "A-Za-z0-9\u00c0-\u024f" if name.isascii() or _latin(name) else "\\w"
-    plural = "(?:s|es|['’]s)?" if _is_acronym(name) else ""  # "VM" in "VMs", "API" in "APIs"
-    return re.search(f"(?<![{edge}])" + re.escape(name) + plural + f"(?![{edge}])", text) is not None
+    """Is ``name`` written in ``text`` as a word of its own script ("Pod" in "付いたPodの構成")?
+
+    Plain string search: a regular expression per name overflows ``re``'s cache on a
+    long document and compiling them then costs more than all other checks together.
+    """
+    if not name:
+        return False
+    in_word = _latin_letter_or_digit if name.isascii() or _latin(name) else _word_char
+    suffixes = ("", "s", "es", "'s", "’s") if _is_acronym(name) else ("",)  # "VM" in "VMs", "API" in "APIs"
+    start = text.find(name)
+    while start >= 0:
+        end = start + len(name)
+        if not (start and in_word(text[start - 1])):
+            for suffix in suffixes:
+                after = end + len(suffix)
+                if text.startswith(suffix, end) and not (after < len(text) and in_word(text[after])):
+                    return True
+        start = text.find(name, start + 1)
+    return False
+
+
+def _latin_letter_or_digit(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum() or "\u00c0" <= ch <= "\u024f"
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 def _latin(word: str) -> bool:
