@@ -13,17 +13,13 @@ import sys
 import pytest
 
 from align.checks import by_certainty, check_alignment, selection
-from align.documents import Alignment, Document, Link, Sentence
+from align.documents import Alignment, Link
 from align.errors import InputError
+from tests.test_checks import _doc as one_sentence_paragraphs
 
 
 def _doc(lang, texts, langs=None):
-    sents, pos, text = [], 0, ""
-    for i, t in enumerate(texts):
-        sents.append(Sentence(t, pos, pos + len(t), i, (langs or {}).get(i)))
-        text += t + "\n\n"
-        pos = len(text)
-    return Document(f"{lang}.md", f"{lang}.md", text, lang, [(s.start, s.end) for s in sents], sents)
+    return one_sentence_paragraphs(lang, texts, langs, ".md")  # the excerpts come from Markdown pages
 
 
 def _pairs(src_lang, tgt_lang, rows, scores=None, tgt_langs=None):
