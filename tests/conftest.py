@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -40,3 +43,86 @@ def seed_docs():
     from align.pipeline import load
 
     return {d.name: d for path in sorted(SEEDS.glob("*.txt")) for d in load(path)}
+
+
+@dataclass
+class CliResult:
+    """What ``run_cli`` returns: the fields of ``subprocess.CompletedProcess`` the tests read."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+# Python's own warning filters, as a fresh ``python -m align`` has them (pytest shows every warning instead)
+_PYTHON_WARNING_FILTERS = [("default", DeprecationWarning, "__main__"), ("ignore", DeprecationWarning, None),
+                           ("ignore", PendingDeprecationWarning, None), ("ignore", ImportWarning, None),
+                           ("ignore", ResourceWarning, None)]
+
+
+def invoke_cli(*args, input: str | None = None, env: dict | None = None, cwd=None) -> CliResult:
+    """``python -m align ARGS`` in this process: the same entry point (``align.cli.main``, so its
+    exception-to-exit-code mapping too), stdin/stdout/stderr as separate streams, the working directory
+    (default the repository root, as the subprocess helpers had it) and ``env`` overrides, without the
+    second or two a fresh interpreter spends importing. State the command may change in the process
+    (environment, argv, working directory, torch's thread count, warning filters) is put back after."""
+    from click.testing import CliRunner
+
+    from align import cli
+
+    argv = [str(a) for a in args]
+    saved_env, saved_argv, saved_cwd = dict(os.environ), sys.argv, os.getcwd()
+    torch = sys.modules.get("torch")
+    saved_threads = torch.get_num_threads() if torch else None
+    runner = CliRunner(charset="utf-8")
+    try:
+        with runner.isolation(input=input, env=env) as (stdout, stderr, _), warnings.catch_warnings():
+            warnings.resetwarnings()
+            for action, category, module in _PYTHON_WARNING_FILTERS:
+                warnings.filterwarnings(action, category=category, module=module or "")
+            warnings.showwarning = warnings._showwarning_orig  # to sys.stderr, as the interpreter does
+            sys.argv = ["align", *argv]
+            os.chdir(cwd if cwd is not None else ROOT)
+            try:
+                cli.main()
+                code = 0
+            except SystemExit as e:  # how main() ends; a string code is printed and means 1, as in Python
+                if e.code is None or isinstance(e.code, int):
+                    code = e.code or 0
+                else:
+                    print(e.code, file=sys.stderr)
+                    code = 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            out, err = stdout.getvalue(), stderr.getvalue()
+    finally:
+        os.chdir(saved_cwd)
+        sys.argv = saved_argv
+        os.environ.clear()
+        os.environ.update(saved_env)
+        torch = sys.modules.get("torch")
+        if torch is not None and saved_threads is not None and torch.get_num_threads() != saved_threads:
+            torch.set_num_threads(saved_threads)
+    return CliResult(["align", *argv], code, out.decode("utf-8"), err.decode("utf-8", "backslashreplace"))
+
+
+@pytest.fixture()
+def run_cli():
+    """``run_cli(*args, input=None, env=None, cwd=None)``: the CLI run in process (see ``invoke_cli``)."""
+    return invoke_cli
+
+
+def make_doc(lang: str, texts: list[str], langs: dict[int, str] | None = None, name: str | None = None,
+             path: str | None = None):
+    """A Document of one sentence per paragraph, named ``{lang}.txt`` unless told otherwise
+    (``langs``: sentence index -> a language other than ``lang``)."""
+    from align.documents import Document, Sentence
+
+    sents, text = [], ""
+    for i, t in enumerate(texts):
+        sents.append(Sentence(t, len(text), len(text) + len(t), i, (langs or {}).get(i)))
+        text += t + "\n\n"
+    name = name or f"{lang}.txt"
+    return Document(path or name, name, text, lang, [(s.start, s.end) for s in sents], sents)
