@@ -1,0 +1,38 @@
+"""The real entry point, in a fresh interpreter: the other CLI tests run ``align.cli.main`` in process
+(``run_cli``), so these few prove that ``python -m align`` reaches it, exits with its codes and prints
+its one-line errors on the real stderr. (``test_seeds_e2e`` runs the seeds through it too.)"""
+
+import subprocess
+import sys
+
+from .conftest import EN, ROOT
+
+
+def python_m_align(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "align", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_help_lists_the_commands():
+    proc = python_m_align("--help")
+    assert proc.returncode == 0, proc.stderr
+    assert "Usage: python -m align" in proc.stdout
+    for command in ("pair", "corpus", "check", "convert", "review", "export"):
+        assert command in proc.stdout
+
+
+def test_bad_input_is_one_line_on_stderr_exit_1_and_no_output(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01\x02\x03binary")
+    out = tmp_path / "out.tmx"
+    proc = python_m_align("pair", bad, EN, "-o", out)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.startswith("error:") and "binary" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_usage_error_exits_1_with_a_hint():
+    proc = python_m_align("pair", "--no-such-option")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "(see align --help)" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
