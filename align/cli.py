@@ -64,13 +64,10 @@ def _encoder(model: Optional[str], no_cache: bool, engine: str = "auto", threads
 
 def _format_for(path: Optional[Path], fmt: Optional[str]) -> str:
     from .export import format_of
-    from .export.formats import PAIR_FORMATS
+    from .export.formats import PAIR_FORMATS, stdout_format
 
     if path is None:
-        name = (fmt or "tsv").lower()
-        if name not in ("tsv", "jsonl", "links", "tmx"):
-            raise InputError(f"{name} needs an output file: give -o FILE")
-        return name
+        return stdout_format(fmt)
     return format_of(path, fmt, PAIR_FORMATS)
 
 
@@ -202,7 +199,7 @@ def pair(
     select = selection(min_severity, checks, skip_checks)  # a bad name fails before any work
     from .languages import region_tag
     from .pipeline import make_aligner, run_pair
-    from .export import write_pairs
+    from .export import write
 
     src_locale, tgt_locale = _tag(src_locale, "--src-locale"), _tag(tgt_locale, "--tgt-locale")
     src_locale = src_locale or region_tag(src_lang, "--src-lang")
@@ -222,17 +219,12 @@ def pair(
         result = run_pair(a, b, aligner, select)
     options = {"src_locale": src_locale, "tgt_locale": tgt_locale, "segtype": segtype, "min_score": min_score,
                "split_even": seg.srx is not None}
-    if output is None:
-        if fmt_name == "tmx":
-            raise InputError("TMX needs an output file: give -o FILE.tmx")
-        _stdout_pairs(result.alignment, fmt_name)
-    else:
-        if fmt_name == "review":
-            from .review import write_review
+    if fmt_name == "review":
+        from .review import write_review
 
-            write_review(result, output)
-        else:
-            write_pairs(result.alignment, output, fmt_name, **options)
+        write_review(result, output)
+    else:
+        write(result.alignment, output or "-", fmt_name, **options)
     if report is not None:
         _write_report(report, [result], select=select)
     links = sum(1 for l in result.alignment.links if l.src and l.tgt)
@@ -269,27 +261,6 @@ def _check_report_name(path: Path) -> None:
         raise InputError(f"{path}: the report must end in .html, .md, .json or .csv")
 
 
-def _stdout_pairs(al, fmt_name: str) -> None:
-    import json
-
-    from .export.bitext import document_name
-    from .export.tabular import format_link
-    from .export.tmx import xml_safe
-
-    for link in al.links:
-        if fmt_name == "links":
-            print(format_link(al.src.sentence_ids(link.src), al.tgt.sentence_ids(link.tgt)))
-            continue
-        s = " ".join(al.src.sentences[i].text for i in link.src)
-        t = " ".join(al.tgt.sentences[j].text for j in link.tgt)
-        if fmt_name == "jsonl":
-            print(json.dumps({"src": s, "tgt": t, "src_ids": al.src.sentence_ids(link.src),
-                              "tgt_ids": al.tgt.sentence_ids(link.tgt),
-                              "link": link.kind, "score": link.score}, ensure_ascii=False))
-        elif link.src and link.tgt:
-            print(f"{xml_safe(s)}\t{xml_safe(t)}\t{link.score:.3f}\t{xml_safe(document_name(al))}")
-
-
 @app.command()
 def check(
     src: Path = typer.Argument(..., help="The source document, or a memory to re-check by meaning (any format "
@@ -309,8 +280,10 @@ def check(
 ) -> None:
     """Report where a document and its translation disagree, or which units of a memory do not translate each other."""
     from .checks import check_alignment, selection
+    from .memory_check import KINDS as MEMORY_KINDS
 
-    select = selection(min_severity, checks, skip_checks)  # a bad name fails before any work
+    # a bad name fails before any work; a memory alone reports its own kinds (misaligned, inconsistent, ...)
+    select = selection(min_severity, checks, skip_checks, MEMORY_KINDS if tgt is None else None)
     from .pipeline import PairResult, make_aligner, run_pair
 
     _check_report_name(output)
@@ -498,8 +471,7 @@ def corpus(
     from .checks import selection
 
     select = selection(min_severity, checks, skip_checks)  # a bad name fails before any work
-    from .batch import BatchOptions
-    from .corpus import Thresholds, read_manifest, run_corpus
+    from .corpus import CorpusOptions, Thresholds, read_manifest, run_corpus
     from .pipeline import make_aligner
 
     forced = [(Path(a), Path(b)) for a, b in pair or []]
@@ -528,7 +500,7 @@ def corpus(
     seg = _segmentation(segtype, srx, srx_lang)
     encoder = _encoder(model, no_cache, engine, threads, device)
     aligner = make_aligner(method, encoder)
-    options = BatchOptions(jobs=jobs, force=force, scheduler=scheduler, model=model, engine=engine or "auto",
+    options = CorpusOptions(jobs=jobs, force=force, scheduler=scheduler, model=model, engine=engine or "auto",
                            cache=not no_cache, checks=select)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
@@ -554,15 +526,13 @@ def corpus(
     for col in ("source", "target", "languages", "sentences", "links", "divergences", "seconds"):
         table.add_column(col, justify="left" if col in ("source", "target", "languages") else "right",
                          no_wrap=True, overflow="ellipsis", min_width=len(col))
-    for p in result.summary["pairs"]:
-        table.add_row(_short(p["source"]), _short(p["target"]), p["languages"],
-                      f"{p['sentences'][0]} / {p['sentences'][1]}", str(p["links"]), str(p["divergences"]),
-                      f"{p['seconds']:.1f}")
-    totals = result.summary["totals"]
+    for p in result.summary.pairs:
+        table.add_row(_short(p.source), _short(p.target), p.languages, f"{p.sentences[0]} / {p.sentences[1]}",
+                      str(p.links), str(p.divergences), f"{p.seconds:.1f}")
+    totals = result.summary.totals
     table.add_section()
-    table.add_row(f"{totals['pairs']} pairs", f"{totals['unpaired']} unpaired", "",
-                  str(totals["sentences"]), str(totals["links"]), str(totals["divergences"]),
-                  f"{totals['seconds']:.1f}")
+    table.add_row(f"{totals.pairs} pairs", f"{totals.unpaired} unpaired", "", str(totals.sentences),
+                  str(totals.links), str(totals.divergences), f"{totals.seconds:.1f}")
     out.print(table)
     for u in result.unpaired:
         why = f": {u['why']}" if u.get("why") else ""
@@ -571,15 +541,14 @@ def corpus(
         out.print(f"skipped: {s['error']}")
     for f in result.failed:
         out.print(f"failed: {f['source']} → {f['target']}: {f['error']}")
-    emb = result.summary.get("embedded") or {}
+    emb = result.summary.embedded
     extra = f" ({emb['strings']} new strings embedded in {emb['seconds']:.1f} s)" if emb else ""
-    for langs, merged in result.summary.get("merged", {}).items():
+    for langs, merged in result.summary.merged.items():
         out.print(f"{langs}: {merged['units']} units from {merged['pairs']} pairs → {merged['tmx']}")
     if report is not None:
         _write_report(report, result.results, result.unpaired, select=select)
-    reused = f", {totals['up_to_date']} up to date (--force redoes them)" if totals["up_to_date"] else ""
-    out.print(f"{len(result.results)} pairs in {result.seconds:.1f} s{extra}{reused}; "
-              f"report: {result.summary['report']}")
+    reused = f", {totals.up_to_date} up to date (--force redoes them)" if totals.up_to_date else ""
+    out.print(f"{len(result.results)} pairs in {result.seconds:.1f} s{extra}{reused}; report: {result.summary.report}")
 
 
 def _short(name: str) -> str:

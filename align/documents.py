@@ -55,6 +55,10 @@ class Document:
     # line numbers (its blank lines are no sentences, but gold links of a test set count them). None: positions.
     ids: list[int] | None = None
 
+    def joined(self, positions) -> str:
+        """The text of the sentences at these positions as one segment: how every output writes a link's side."""
+        return " ".join(self.sentences[k].text for k in positions)
+
     def sentence_ids(self, positions) -> list[int]:
         """The user's numbers of the sentences at these positions (for link files and JSONL ids)."""
         return [self.ids[k] for k in positions] if self.ids is not None else list(positions)
@@ -107,13 +111,11 @@ class Alignment:
 
     def pairs(self) -> list[tuple[Link, str, str]]:
         """Links with both sides non-empty, with the joined texts of each side."""
-        out = []
-        for link in self.links:
-            if link.src and link.tgt:
-                s = " ".join(self.src.sentences[i].text for i in link.src)
-                t = " ".join(self.tgt.sentences[j].text for j in link.tgt)
-                out.append((link, s, t))
-        return out
+        return [(link, *self.texts(link)) for link in self.links if link.src and link.tgt]
+
+    def texts(self, link: Link) -> tuple[str, str]:
+        """A link's source and target text, its sentences joined."""
+        return self.src.joined(link.src), self.tgt.joined(link.tgt)
 
 
 @dataclass

@@ -39,7 +39,7 @@ import numpy as np
 
 from align.encoders import make_encoder
 from align.export.bitext import Bitext, Unit
-from align.export.tmx import write_tmx_bitext
+from align.export import write
 from align.memory_check import check_memory
 
 from .tmcheck_data import Pair, language_pairs
@@ -117,7 +117,7 @@ def run_pair(name: str, pairs: list[Pair], encoder, workdir: Path) -> dict:
     t0 = time.perf_counter()
     rows = [row for _, doc_rows in corrupt(pairs) for row in doc_rows]  # one memory: its documents in order
     path = workdir / f"memory.{name}.tmx"
-    write_tmx_bitext(Bitext(src_lang, tgt_lang, [Unit(s, t) for s, t, _ in rows]), path)
+    write(Bitext(src_lang, tgt_lang, [Unit(s, t) for s, t, _ in rows]), path)
     result = check_memory(path, encoder)
     found = result.by_unit()
     for k, (_, _, cls) in enumerate(rows):
@@ -161,7 +161,7 @@ def heavy(pairs: list[Pair], rate: float = HEAVY_RATE, seed: int = 1) -> list[tu
 def _misaligned_share(path: Path, src_lang: str, tgt_lang: str, rows: list[tuple[str, str, str]],
                       encoder) -> dict[str, float]:
     """Share of units flagged misaligned per class, in a memory of these rows."""
-    write_tmx_bitext(Bitext(src_lang, tgt_lang, [Unit(s, t) for s, t, _ in rows]), path)
+    write(Bitext(src_lang, tgt_lang, [Unit(s, t) for s, t, _ in rows]), path)
     found = check_memory(path, encoder).by_unit()
     flags = np.array([any(f.kind == "misaligned" for f in found.get(k, [])) for k in range(len(rows))])
     cls = np.array([c for _, _, c in rows])
@@ -187,7 +187,7 @@ def speed(n: int, threads: int | None = None, engine: str = "auto") -> None:
     tokens = sum(inner.token_count(t) for row in rows for t in row) if hasattr(inner, "token_count") else 0
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "speed.xx-yy.tmx"
-        write_tmx_bitext(Bitext("xx", "yy", [Unit(s, t) for s, t in rows]), path)
+        write(Bitext("xx", "yy", [Unit(s, t) for s, t in rows]), path)
         load = os.getloadavg()[0]
         t0 = time.perf_counter()
         result = check_memory(path, encoder)

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import csv
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from .conftest import ROOT
 
+TEXTBERG = ROOT / "eval" / "data" / "textberg"
+MACDEV = ROOT / "eval" / "data" / "tmcheck" / "macdev.zh-en.tsv"
+
 BAD_TARGET = "Les Alpes bernoises comptent de nombreux sommets très fréquentés en été par les randonneurs ."
 
 
 def real_pairs():
     """Gold 1-1 pairs of the first Text+Berg article, in document order (de-fr, real translations)."""
-    from eval.tmcheck_data import TEXTBERG, gold_pairs
+    from align.scoring import read_links
 
-    return [(p.src, p.tgt) for p in gold_pairs(TEXTBERG, "de", "fr") if p.doc == "001"][:46]
+    src, tgt = ((TEXTBERG / lang / "001").read_text("utf-8").split("\n") for lang in ("de", "fr"))
+    pairs = [(src[s[0]].strip(), tgt[t[0]].strip()) for s, t in read_links(TEXTBERG / "gold" / "001")
+             if len(s) == len(t) == 1]
+    return [(s, t) for s, t in pairs if s and t][:46]
+
+
+def macdev_pairs(n: int) -> list[tuple[str, str]]:
+    """The first n gold pairs of MAC-Dev zh-en (a Chinese novel and its published English translation)."""
+    with MACDEV.open(encoding="utf-8", newline="") as fh:
+        return [(row[1], row[2]) for _, row in zip(range(n), csv.reader(fh, delimiter="\t"))]
 
 
 def build_memory() -> tuple[list[tuple[str, str]], dict[str, list[int]]]:
@@ -148,12 +159,7 @@ def test_the_value_check_of_align_pair_runs(checked):
     assert nums and "58" in nums[0].message and "85" in nums[0].message
 
 
-def align(*args):
-    return subprocess.run([sys.executable, "-m", "align", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
-
-
-def test_cli_checks_every_format_convert_reads(memory, tmp_path, checked):
+def test_cli_checks_every_format_convert_reads(memory, tmp_path, checked, run_cli):
     from align.export import convert
 
     path, units, where = memory
@@ -166,7 +172,7 @@ def test_cli_checks_every_format_convert_reads(memory, tmp_path, checked):
         args = ["check", other, "-o", report]
         if ext in (".moses",):
             args += ["--src-lang", "de", "--tgt-lang", "fr"]
-        proc = align(*args)
+        proc = run_cli(*args)
         assert proc.returncode == 0, proc.stderr
         data = json.loads(report.read_text("utf-8"))
         # units with an empty side are not written by every format: compare by source text
@@ -176,32 +182,31 @@ def test_cli_checks_every_format_convert_reads(memory, tmp_path, checked):
         assert "units/s" not in proc.stdout
 
 
-def test_cli_report_html_and_malformed_memory(memory, tmp_path):
+def test_cli_report_html_and_malformed_memory(memory, tmp_path, run_cli):
     path, _, _ = memory
     html = tmp_path / "r.html"
-    proc = align("check", path, "-o", html)
+    proc = run_cli("check", path, "-o", html)
     assert proc.returncode == 0, proc.stderr
     page = html.read_text("utf-8")
     assert "misaligned" in page and "<script" not in page
     bad = tmp_path / "bad.tmx"
     bad.write_text('<?xml version="1.0"?><tmx version="1.4"><header srclang="de"/><body><tu><tuv', "utf-8")
     report = tmp_path / "bad.json"
-    proc = align("check", bad, "-o", report)
+    proc = run_cli("check", bad, "-o", report)
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not report.exists()
 
 
 def test_a_chinese_source_copied_into_the_target_is_untranslated(tmp_path, encoder):
     from align.export.bitext import Bitext, Unit
-    from align.export.tmx import write_tmx_bitext
+    from align.export import write
     from align.memory_check import check_memory
-    from eval.tmcheck_data import DATA, read_pairs
 
-    pairs = read_pairs(DATA / "macdev.zh-en.tsv")[:12]
-    units = [Unit(p.src, p.tgt) for p in pairs]
-    units[5] = Unit(pairs[5].src, pairs[5].src)
+    pairs = macdev_pairs(12)
+    units = [Unit(s, t) for s, t in pairs]
+    units[5] = Unit(pairs[5][0], pairs[5][0])
     path = tmp_path / "m.zh-en.tmx"
-    write_tmx_bitext(Bitext("zh", "en", units), path)
+    write(Bitext("zh", "en", units), path)
     found = check_memory(path, encoder).by_unit()
     assert [f.kind for f in found[5]] == ["untranslated"]
 
@@ -215,3 +220,49 @@ def test_a_block_of_empty_units_before_real_ones(tmp_path, encoder):
     result = check_memory(path, encoder, block=8)
     assert [f.kind for f in result.findings if f.unit < 20] == ["empty"] * 20
     assert result.scores[:20].max() == 0 and result.scores[20:].min() > 0.5
+
+
+def test_cli_checks_selects_the_memory_kinds(memory, tmp_path, checked, run_cli):
+    """--checks names the memory's own kinds (misaligned, inconsistent, empty) as well as align pair's."""
+    path, _, _ = memory
+    result, _, _ = checked
+    report = tmp_path / "mis.json"
+    proc = run_cli("check", path, "-o", report, "--checks", "misaligned,inconsistent")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(report.read_text("utf-8"))
+    assert {f["kind"] for f in data["findings"]} == {"misaligned", "inconsistent"}
+    assert len(data["findings"]) == sum(f.kind in ("misaligned", "inconsistent") for f in result.findings)
+    proc = run_cli("check", path, "-o", tmp_path / "x.json", "--skip-checks", "misaligned,bogus")
+    assert proc.returncode == 1 and "unknown check 'bogus'" in proc.stderr and "misaligned" in proc.stderr
+
+
+def test_a_chinese_literary_chapter_is_left_alone_and_a_shift_found(tmp_path, encoder):
+    """Free literary translation (MAC-Dev zh-en): the memory's own null decides, not a cosine fixed on de-fr."""
+    from align.export import write
+    from align.export.bitext import Bitext, Unit
+    from align.memory_check import check_memory
+
+    pairs = macdev_pairs(120)
+    units = [Unit(s, t) for s, t in pairs]
+    for k in range(60, 63):  # a drift: each source with the next one's target
+        units[k] = Unit(pairs[k][0], pairs[k + 1][1])
+    path = tmp_path / "novel.zh-en.tmx"
+    write(Bitext("zh", "en", units), path)
+    result = check_memory(path, encoder)
+    flagged = {f.unit for f in result.findings if f.kind == "misaligned"}
+    assert {60, 61, 62} <= flagged
+    assert len(flagged - {60, 61, 62, 63}) <= 0.03 * len(units), sorted(flagged)
+
+
+def test_non_translation_odds_follow_the_memory_own_null():
+    """A score where random pairs of the memory sit is a non-translation; far above them, a translation."""
+    from align.memory_check import non_translation_odds
+
+    rng = np.random.default_rng(0)
+    null = rng.normal(-0.2, 0.05, 3000)
+    scores = np.concatenate([rng.normal(0.1, 0.05, 900), rng.normal(-0.2, 0.05, 100)])
+    p = non_translation_odds(scores, null)
+    assert np.all((p >= 0) & (p <= 1))
+    assert (p[900:] > 0.5).mean() > 0.9 and (p[:900] > 0.5).mean() < 0.03
+    order = np.argsort(scores)
+    assert np.all(np.diff(p[order]) <= 1e-9)  # a lower score is never less suspicious

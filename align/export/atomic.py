@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator
@@ -44,6 +45,20 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+STDOUT = "-"  # the path that means standard output (``align pair`` without ``-o``)
+
+
+@contextlib.contextmanager
+def open_output(path: str | Path) -> Iterator[IO]:
+    """Where a text writer writes: ``atomic_open(path)``, or standard output for ``-`` (left open)."""
+    if str(path) == STDOUT:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with atomic_open(path) as fh:
+        yield fh
 
 
 def write_text(path: str | Path, text: str) -> None:

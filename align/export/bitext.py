@@ -27,6 +27,10 @@ class Unit:
     link: str = ""  # bead type, e.g. "1-2"
     document: str = ""  # where it comes from ("source.txt | target.txt")
     props: dict[str, str] | None = None  # other ``x-`` properties (e.g. ``x-review``), carried by TMX
+    # the sentence numbers each side joins (0-based; a --presplit file's line numbers): what links and JSONL
+    # record; None where the source does not know them (a memory)
+    src_ids: tuple[int, ...] | None = None
+    tgt_ids: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -43,34 +47,49 @@ class Bitext:
         return iter(self.units)
 
 
+@dataclass(frozen=True)
+class WriteOptions:
+    """How an alignment becomes units, and units a file: applied once, when the units are built (``prepare``).
+
+    ``split_even`` (used with ``--srx``) writes a bead of n source and n target
+    segments (n > 1) as n units paired in order, what OmegaT does with a
+    paragraph-level TM, so that every unit's source is one segment of the CAT
+    tool; each part keeps the bead's link type (``2-2``).
+    """
+
+    src_locale: str | None = None
+    tgt_locale: str | None = None
+    min_score: float = 0.0
+    split_even: bool = False
+    segtype: str = "sentence"
+
+
 def document_name(al) -> str:
     return f"{al.src.name} | {al.tgt.name}"
 
 
 def units_from_alignments(alignments, one_sided: bool = False, split_even: bool = False) -> Iterator[Unit]:
-    """The links of alignments as units; one-sided links only when asked for.
-
-    ``split_even`` writes a bead of n source and n target segments (n > 1) as n
-    units paired in order — what OmegaT does with a paragraph-level TM — so
-    that every unit's source is one segment of the CAT tool (used with
-    ``--srx``); each part keeps the bead's link type (``2-2``).
-    """
+    """The links of alignments as units (texts, score, link type, sentence numbers); one-sided links only
+    when asked for."""
     for al in alignments:
         doc = document_name(al)
+        src_ids, tgt_ids = al.src.sentence_ids, al.tgt.sentence_ids
         for link in al.links:
             if not (link.src and link.tgt) and not one_sided:
                 continue
             if split_even and len(link.src) == len(link.tgt) > 1:
                 for i, j in zip(link.src, link.tgt):
-                    yield Unit(al.src.sentences[i].text, al.tgt.sentences[j].text, link.score, link.kind, doc)
+                    yield Unit(al.src.sentences[i].text, al.tgt.sentences[j].text, link.score, link.kind, doc,
+                               src_ids=tuple(src_ids((i,))), tgt_ids=tuple(tgt_ids((j,))))
                 continue
-            s = " ".join(al.src.sentences[i].text for i in link.src)
-            t = " ".join(al.tgt.sentences[j].text for j in link.tgt)
-            yield Unit(s, t, link.score, link.kind, doc)
+            s, t = al.texts(link)
+            yield Unit(s, t, link.score, link.kind, doc, src_ids=tuple(src_ids(link.src)),
+                       tgt_ids=tuple(tgt_ids(link.tgt)))
 
 
 def bitext_from_alignments(alignments, segtype: str = "sentence", one_sided: bool = False,
                            split_even: bool = False) -> Bitext:
+    """Alignments of one language pair as one Bitext (the first alignment names the languages)."""
     alignments = list(alignments)
     if not alignments:
         raise InputError("nothing to write")

@@ -13,11 +13,9 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from ..documents import Alignment
 from ..errors import InputError
-from .atomic import atomic_open
-from .bitext import Bitext, Unit, bitext_from_alignments, document_name, need_langs, parse_score
-from .tmx import xml_safe
+from .atomic import atomic_open, open_output
+from .bitext import Bitext, Unit, need_langs, parse_score
 
 _NOT_LANGS = {"tmx", "tsv", "txt", "xlf", "xliff", "xlsx", "jsonl", "json", "csv", "md", "html", "htm", "links",
               "moses", "bak", "tmp", "part", "log", "gz", "zip", "xml", "srx"}
@@ -43,22 +41,14 @@ def _score(score: float | None) -> str:
 
 # --- TSV -------------------------------------------------------------------------------------------
 
-def write_tsv_bitext(bt: Bitext, path: str | Path) -> int:
-    """source <TAB> target <TAB> score <TAB> document; units with an empty side are left out."""
+def write_tsv(bt: Bitext, path: str | Path) -> int:
+    """source <TAB> target <TAB> score <TAB> document, one unit a line."""
     n = 0
-    with atomic_open(path) as fh:
+    with open_output(path) as fh:
         for u in bt.units:
-            s, t = xml_safe(u.src), xml_safe(u.tgt)
-            if not s or not t:
-                continue
-            fh.write(f"{s}\t{t}\t{_score(u.score)}\t{xml_safe(u.document)}\n")
+            fh.write(f"{u.src}\t{u.tgt}\t{_score(u.score)}\t{u.document}\n")
             n += 1
     return n
-
-
-def write_tsv(al: Alignment, path: str | Path) -> int:
-    """An alignment's pairs as TSV (one-sided links are left out)."""
-    return write_tsv_bitext(bitext_from_alignments([al]), path)
 
 
 def read_tsv(path: str | Path, src_lang: str | None = None, tgt_lang: str | None = None) -> Bitext:
@@ -79,31 +69,21 @@ def read_tsv(path: str | Path, src_lang: str | None = None, tgt_lang: str | None
 
 # --- JSONL -----------------------------------------------------------------------------------------
 
-def write_jsonl(al: Alignment, path: str | Path) -> int:
-    """One JSON object per link, one-sided links included (with an empty side)."""
-    doc = document_name(al)
-    with atomic_open(path) as fh:
-        for link in al.links:
-            row = {
-                "src": " ".join(al.src.sentences[i].text for i in link.src),
-                "tgt": " ".join(al.tgt.sentences[j].text for j in link.tgt),
-                "src_ids": al.src.sentence_ids(link.src), "tgt_ids": al.tgt.sentence_ids(link.tgt),
-                "link": link.kind, "score": link.score,
-                "src_lang": al.src.lang, "tgt_lang": al.tgt.lang, "document": doc,
-            }
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return len(al.links)
-
-
-def write_jsonl_bitext(bt: Bitext, path: str | Path) -> int:
+def write_jsonl(bt: Bitext, path: str | Path) -> int:
+    """One object per unit, always with the same keys (``src_ids``/``tgt_ids`` null where unknown)."""
     n = 0
-    with atomic_open(path) as fh:
+    with open_output(path) as fh:
         for u in bt.units:
-            row = {"src": u.src, "tgt": u.tgt, "link": u.link, "score": u.score,
-                   "src_lang": bt.src_lang, "tgt_lang": bt.tgt_lang, "document": u.document}
+            row = {"src": u.src, "tgt": u.tgt, "src_ids": _ids(u.src_ids), "tgt_ids": _ids(u.tgt_ids),
+                   "link": u.link, "score": u.score, "src_lang": bt.src_lang, "tgt_lang": bt.tgt_lang,
+                   "document": u.document}
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             n += 1
     return n
+
+
+def _ids(ids: tuple[int, ...] | None) -> list[int] | None:
+    return None if ids is None else list(ids)
 
 
 def read_jsonl(path: str | Path, src_lang: str | None = None, tgt_lang: str | None = None) -> Bitext:
@@ -138,9 +118,18 @@ def read_jsonl(path: str | Path, src_lang: str | None = None, tgt_lang: str | No
 
     def _unit(n: int, row: dict) -> Unit:
         return Unit(row["src"], row["tgt"], parse_score(row.get("score"), f"{path}, line {n}"),
-                    str(row.get("link") or ""), str(row.get("document") or ""))
+                    str(row.get("link") or ""), str(row.get("document") or ""),
+                    src_ids=_read_ids(row.get("src_ids"), path, n), tgt_ids=_read_ids(row.get("tgt_ids"), path, n))
 
     return Bitext(src_lang, tgt_lang, units())
+
+
+def _read_ids(value, path, n: int) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(k, int) and not isinstance(k, bool) for k in value):
+        raise InputError(f"{path}, line {n}: src_ids and tgt_ids must be lists of sentence numbers")
+    return tuple(value)
 
 
 # --- Moses -----------------------------------------------------------------------------------------
@@ -150,7 +139,7 @@ def moses_stem(path: str | Path) -> Path:
     return p.with_suffix("") if p.suffix.lower() == ".moses" else p
 
 
-def write_moses_bitext(bt: Bitext, path: str | Path) -> int:
+def write_moses(bt: Bitext, path: str | Path) -> int:
     """Two line-parallel files, ``STEM.SRC`` and ``STEM.TGT`` (``x.moses`` -> ``x.sv``, ``x.en``)."""
     stem = moses_stem(path)
     paths = [stem.with_name(f"{stem.name}.{lang}") for lang in (bt.src_lang, bt.tgt_lang)]
@@ -159,11 +148,8 @@ def write_moses_bitext(bt: Bitext, path: str | Path) -> int:
     n = 0
     with atomic_open(paths[0]) as fs, atomic_open(paths[1]) as ft:
         for u in bt.units:
-            s, t = xml_safe(u.src), xml_safe(u.tgt)
-            if not s or not t:
-                continue
-            fs.write(s + "\n")
-            ft.write(t + "\n")
+            fs.write(u.src + "\n")
+            ft.write(u.tgt + "\n")
             n += 1
     return n
 
@@ -222,8 +208,13 @@ def format_link(src: tuple[int, ...], tgt: tuple[int, ...]) -> str:
     return f"[{', '.join(map(str, src))}]:[{', '.join(map(str, tgt))}]"
 
 
-def write_links(al: Alignment, path: str | Path) -> int:
-    with atomic_open(path) as fh:
-        for link in al.links:
-            fh.write(format_link(al.src.sentence_ids(link.src), al.tgt.sentence_ids(link.tgt)) + "\n")
-    return len(al.links)
+def write_links(bt: Bitext, path: str | Path) -> int:
+    """One link a line, by sentence number: the gold format ``align eval`` reads."""
+    n = 0
+    with open_output(path) as fh:
+        for u in bt.units:
+            if u.src_ids is None or u.tgt_ids is None:
+                raise InputError(f"{path}: the links format needs sentence numbers, which this input has not")
+            fh.write(format_link(u.src_ids, u.tgt_ids) + "\n")
+            n += 1
+    return n

@@ -26,7 +26,7 @@ from lxml import etree
 from .. import __version__
 from ..errors import InputError
 from .atomic import atomic_open
-from .bitext import Bitext, Unit, bitext_from_alignments, parse_score
+from .bitext import Bitext, Unit, parse_score
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
@@ -72,18 +72,11 @@ def bcp47(tag: str) -> str:
     return "-".join(out)
 
 
-def write_tmx(alignments, path: str | Path, src_locale: str | None = None, tgt_locale: str | None = None,
-              min_score: float = 0.0, segtype: str = "sentence", split_even: bool = False) -> int:
-    """Write the pairs of one or more alignments (same language pair) as TMX; return the TU count."""
-    return write_tmx_bitext(bitext_from_alignments(alignments, segtype, split_even=split_even), path,
-                            src_locale, tgt_locale, min_score)
-
-
-def write_tmx_bitext(bt: Bitext, path: str | Path, src_locale: str | None = None, tgt_locale: str | None = None,
-                     min_score: float = 0.0) -> int:
-    """Stream a Bitext to a TMX 1.4b file; return the TU count. Units with an empty side are left out."""
-    src_lang = bcp47(src_locale or bt.src_lang)
-    tgt_lang = bcp47(tgt_locale or bt.tgt_lang)
+def write_tmx(bt: Bitext, path: str | Path, **legacy) -> int:
+    """Stream a Bitext to a TMX 1.4b file; return the TU count."""
+    if not isinstance(bt, Bitext):
+        return _legacy_write_tmx(bt, path, **legacy)
+    src_lang, tgt_lang = bcp47(bt.src_lang), bcp47(bt.tgt_lang)
     if src_lang.lower() == tgt_lang.lower():
         docs = bt.extra.get("documents") or "source and target"
         raise InputError(f"{docs}: both sides are {src_lang}; a TMX needs two languages "
@@ -101,9 +94,7 @@ def write_tmx_bitext(bt: Bitext, path: str | Path, src_locale: str | None = None
         fh.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n'
                  f'<tmx version="1.4">\n<header {attrs}/>\n<body>\n')
         for u in bt.units:
-            s, t = xml_safe(u.src), xml_safe(u.tgt)
-            if not s or not t or (u.score is not None and u.score < min_score):
-                continue
+            s, t = u.src, u.tgt
             count += 1
             score = "" if u.score is None else f'<prop type="x-score">{u.score:.3f}</prop>'
             if u.props:  # the TMX spec reserves un-prefixed prop types: ours all start with "x-"
@@ -281,3 +272,12 @@ def read_tmx_bitext(path: str | Path, src_lang: str | None = None, tgt_lang: str
                     props.get("x-link", ""), props.get("x-document", ""), other or None)
 
     return Bitext(srclang, tgt_lang, units())
+
+
+def _legacy_write_tmx(alignments, path, src_locale=None, tgt_locale=None, min_score=0.0, segtype="sentence",
+                      split_even=False) -> int:
+    """TRANSITIONAL: ``write_tmx(alignments, path, ...)`` as corpus.py still calls it; goes when it calls
+    ``export.write``."""
+    from .formats import write
+
+    return write(alignments, path, "tmx", src_locale, tgt_locale, min_score, segtype=segtype, split_even=split_even)

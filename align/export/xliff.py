@@ -35,19 +35,11 @@ _A = f"{{{NS_ALIGN}}}"
 CONTEXT_SCORE, CONTEXT_LINK = "x-align-score", "x-align-link"
 
 
-def _pairs(units) -> Iterator[tuple[str, str, str, Unit]]:
-    """(document, source, target, unit) for the units with two sides, texts made XML-safe."""
-    for u in units:
-        s, t = xml_safe(u.src), xml_safe(u.tgt)
-        if s and t:
-            yield xml_safe(u.document or "") or "align", s, t, u
-
-
 def _unit_12(n: int, s: str, t: str, u: Unit, src: str, tgt: str) -> str:
     ctx = ""
     if u.score is not None:
         ctx += f'<context context-type="{CONTEXT_SCORE}">{u.score:.3f}</context>'
-    link = xml_safe(u.link or "")
+    link = u.link
     if link:
         ctx += f'<context context-type="{CONTEXT_LINK}">{escape_text(link)}</context>'
     if ctx:  # no name: context-group names must be unique in a <file>
@@ -60,19 +52,18 @@ def _unit_20(n: int, s: str, t: str, u: Unit) -> str:
     attrs = ""
     if u.score is not None:
         attrs += f' al:score="{u.score:.3f}"'
-    link = xml_safe(u.link or "")
+    link = u.link
     if link:
         attrs += f' al:link="{escape_attr(link)}"'
     return (f'<unit id="u{n}"{attrs}><segment state="translated"><source>{escape_text(s)}</source>'
             f'<target>{escape_text(t)}</target></segment></unit>\n')
 
 
-def write_xliff_bitext(bt: Bitext, path: str | Path, version: str = "1.2", src_locale: str | None = None,
-                       tgt_locale: str | None = None) -> int:
+def write_xliff(bt: Bitext, path: str | Path, version: str = "1.2") -> int:
     """Stream a Bitext to XLIFF ``version`` 1.2 or 2.0; return the unit count."""
     if version not in ("1.2", "2.0"):
         raise InputError(f"XLIFF version {version!r}: use 1.2 or 2.0")
-    src, tgt = bcp47(src_locale or bt.src_lang), bcp47(tgt_locale or bt.tgt_lang)
+    src, tgt = bcp47(bt.src_lang), bcp47(bt.tgt_lang)
     v12 = version == "1.2"
     if v12:
         root = f'<xliff xmlns="{NS12}" version="1.2">\n'
@@ -87,7 +78,8 @@ def write_xliff_bitext(bt: Bitext, path: str | Path, version: str = "1.2", src_l
     buf: list[str] = []
     with atomic_open(path, "w", encoding="utf-8") as fh:
         fh.write(f'<?xml version="1.0" encoding="UTF-8"?>\n{root}')
-        for doc, s, t, u in _pairs(bt.units):
+        for u in bt.units:
+            doc, s, t = u.document or "align", u.src, u.tgt
             if doc != open_doc:
                 if open_doc is not None:
                     buf.append(close_file)

@@ -18,14 +18,13 @@ from typing import Iterator
 from ..errors import InputError
 from .atomic import atomic_open
 from .bitext import Bitext, Unit, parse_score
-from .tmx import xml_safe
 
 _HEAD = re.compile(r"^\s*(source|target)\s*\(([^)]+)\)\s*$", re.I)
 COLUMNS = ("source", "target", "score", "link", "document", "note")
 _LOW = 0.5  # scores below this are shaded for the reviewer
 
 
-def write_xlsx_bitext(bt: Bitext, path: str | Path) -> int:
+def write_xlsx(bt: Bitext, path: str | Path) -> int:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment as Align, Font, PatternFill
@@ -47,12 +46,9 @@ def write_xlsx_bitext(bt: Bitext, path: str | Path) -> int:
     n = 0
     try:
         for u in bt.units:
-            s, t = xml_safe(u.src), xml_safe(u.tgt)
-            if not s or not t:
-                continue
             row = []
-            for k, value in enumerate((s, t, None if u.score is None else round(u.score, 3), u.link,
-                                       xml_safe(u.document), None)):
+            for k, value in enumerate((u.src, u.tgt, None if u.score is None else round(u.score, 3), u.link,
+                                       u.document, None)):
                 c = WriteOnlyCell(ws, value=value)
                 if k < 2:
                     c.alignment = wrap

@@ -14,13 +14,11 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import InputError
-from ..export.atomic import atomic_open
 from ..export.bitext import Bitext, Unit
-from ..export.formats import FORMATS, format_of, write_bitext
-from ..export.tabular import format_link
+from ..export.formats import FORMATS, format_of, write
 from .model import Review
 
-EXPORT_FORMATS = FORMATS  # tmx, tsv, jsonl, links, moses, xliff, xliff2, xlsx
+EXPORT_FORMATS = tuple(FORMATS)  # tmx, tsv, jsonl, links, moses, xliff, xliff2, xlsx
 
 
 def _rows(review: Review, confirmed_only: bool):
@@ -36,22 +34,16 @@ def review_units(review: Review, confirmed_only: bool = False) -> Iterator[tuple
         s = " ".join(t for t in (review.text("src", i) for i in row.src) if t)
         t = " ".join(t for t in (review.text("tgt", j) for j in row.tgt) if t)
         review_prop = None if row.status == "auto" else {"x-review": row.status}
-        yield Unit(s, t, row.score, f"{len(row.src)}-{len(row.tgt)}", doc, review_prop), row.status
+        yield Unit(s, t, row.score, f"{len(row.src)}-{len(row.tgt)}", doc, review_prop,
+                   tuple(review.ids("src", row.src)), tuple(review.ids("tgt", row.tgt))), row.status
 
 
 def export_review(review: Review, path: str | Path, fmt: str | None = None, confirmed_only: bool = False,
                   src_locale: str | None = None, tgt_locale: str | None = None) -> int:
     """Write the reviewed pairs to ``path``; return the number of units (or links) written."""
     name = format_of(path, fmt, EXPORT_FORMATS)
-    if name == "links":
-        n = 0
-        with atomic_open(path) as fh:
-            for row in _rows(review, confirmed_only):
-                fh.write(format_link(review.ids("src", row.src), review.ids("tgt", row.tgt)) + "\n")
-                n += 1
-        return n
     src_lang, tgt_lang = review.source.get("lang") or "", review.target.get("lang") or ""
-    if not src_lang or not tgt_lang:
+    if not FORMATS[name].numbers and (not src_lang or not tgt_lang):
         raise InputError(f"{path}: the review file does not say its languages")
     bt = Bitext(src_lang, tgt_lang, (u for u, _ in review_units(review, confirmed_only)))
-    return write_bitext(bt, path, name, src_locale, tgt_locale)
+    return write(bt, path, name, src_locale, tgt_locale)
