@@ -892,27 +892,33 @@ class Selection:
                 "skipped": [k for k in ALL_KINDS if not self.runs(k)]}
 
 
-def selection(min_severity: str | None = None, checks: str | None = None, skip: str | None = None) -> Selection:
-    """A ``Selection`` from command-line values ("warning", "values,missing", "reordering"); InputError if unknown."""
+def selection(min_severity: str | None = None, checks: str | None = None, skip: str | None = None,
+              known: tuple[str, ...] | None = None) -> Selection:
+    """A ``Selection`` from command-line values ("warning", "values,missing", "reordering"); InputError if unknown.
+
+    ``known``: the kinds this run can report (default: those of a document pair; a memory check has its own).
+    """
     severity = (min_severity or "note").strip().lower()
     if severity not in SEVERITY_ORDER:
         raise InputError(f"unknown severity {min_severity!r} for --min-severity (use error, warning or note)")
-    return Selection(severity, _kinds(checks, "--checks"), _kinds(skip, "--skip-checks"))
+    kinds = tuple(ALL_KINDS) if known is None else known
+    return Selection(severity, _kinds(checks, "--checks", kinds), _kinds(skip, "--skip-checks", kinds))
 
 
-def _kinds(value: str | None, option: str) -> tuple[str, ...]:
+def _kinds(value: str | None, option: str, known_kinds: tuple[str, ...]) -> tuple[str, ...]:
     """Kinds named by a comma-separated list of kinds and groups ("missing", "values")."""
+    groups = {g: kinds for g, kinds in CHECK_GROUPS.items() if all(k in known_kinds for k in kinds)}
     out: list[str] = []
     for name in (value or "").split(","):
         name = name.strip().lower()
         if not name:
             continue
-        if name in CHECK_GROUPS:
-            out += CHECK_GROUPS[name]
-        elif name in ALL_KINDS:
+        if name in groups:
+            out += groups[name]
+        elif name in known_kinds:
             out.append(name)
         else:
-            known = ", ".join(list(CHECK_GROUPS) + list(ALL_KINDS))
+            known = ", ".join(list(groups) + list(known_kinds))
             raise InputError(f"unknown check {name!r} for {option} (known: {known})")
     if value is not None and not out:
         raise InputError(f"{option} names no check")

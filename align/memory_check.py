@@ -40,11 +40,13 @@ from .documents import Alignment, Divergence, Document, Link, Sentence, clean_te
 from .errors import InputError
 
 BLOCK = 1024  # units embedded and checked at a time (memory stays flat)
-WINDOW = 32  # units on each side that form a unit's local background
-KNN = 4  # background: mean of the k most similar other-side segments in the window
-MARGIN_FLOOR = 0.0  # misaligned below this margin: cosine minus the local background (chosen on de-fr)
-MARGIN_SCALE = 0.02  # margin units per step of the meaning score
-ERROR_MEANING = -1.5  # a meaning score this low (or a neighbour that fits better) is an error, not a warning
+WINDOW = 32  # units on each side of a block that join its background
+SHIFT_WINDOW = 1  # units on each side a unit's own pair must beat (a shift moves a target by one)
+NULL_OFFSETS = (2, 3, 5)  # random pairs for the memory's own null: unit i with unit i + n // d of its window
+BAD_POSTERIOR = 0.5  # misaligned when a non-translation is likelier than a translation at this score
+SHIFT_FLOOR = 0.25  # local margin (in null spreads) below which a neighbour fits as well as the own pair
+SHIFT_POSTERIOR = 0.02  # ... which counts when the pair is also at least this likely a non-translation
+ERROR_POSTERIOR = 0.9  # a non-translation this likely (or a neighbour that fits better) is an error
 NEIGHBOUR_GAP = 0.02  # a neighbour's segment this much closer than the unit's own: it belongs there
 LENGTH_FREE = 2.0  # robust z of the length ratio within which length says nothing
 LENGTH_PARTIAL = 2.5  # beyond this a side says more (or beyond LENGTH_FREE with a below-median margin)
@@ -110,21 +112,49 @@ class _Features:
     """Per-unit numbers kept for the whole memory (a few floats each: flat enough for millions)."""
 
     sim: list[np.ndarray] = field(default_factory=list)
-    margin: list[np.ndarray] = field(default_factory=list)
+    csls: list[np.ndarray] = field(default_factory=list)  # cosine over the best competitors' (whole window)
+    local: list[np.ndarray] = field(default_factory=list)  # cosine over the next units' (a shift)
+    null: list[np.ndarray] = field(default_factory=list)  # csls of random pairs: what non-translations score
     log_ratio: list[np.ndarray] = field(default_factory=list)
     # cosine of this unit's target with the previous / next unit's source, and of its source with their targets
     nb: list[np.ndarray] = field(default_factory=list)
 
     def stack(self) -> tuple[np.ndarray, ...]:
         cat = (lambda xs, shape: np.concatenate(xs) if xs else np.zeros(shape, np.float32))
-        return cat(self.sim, 0), cat(self.margin, 0), cat(self.log_ratio, 0), cat(self.nb, (0, 4))
+        return (cat(self.sim, 0), cat(self.csls, 0), cat(self.local, 0), cat(self.null, 0), cat(self.log_ratio, 0),
+                cat(self.nb, (0, 4)))
+
+
+@dataclass
+class _Centre:
+    """Running sums of each side's vectors: e5 vectors share a large common direction per language, and
+    cosines of the centred vectors separate translations from neighbours better (most on zh-en)."""
+
+    s: Optional[np.ndarray] = None
+    t: Optional[np.ndarray] = None
+    n: int = 0
+
+    def add(self, S: np.ndarray, T: np.ndarray) -> None:
+        if self.s is None:
+            self.s, self.t = np.zeros(S.shape[1], np.float64), np.zeros(S.shape[1], np.float64)
+        self.s += S.sum(axis=0)
+        self.t += T.sum(axis=0)
+        self.n += len(S)
+
+    def apply(self, X: np.ndarray, side: str) -> np.ndarray:
+        total = self.s if side == "s" else self.t
+        if not self.n or total is None:
+            return X
+        Y = X - (total / self.n).astype(np.float32)
+        norms = np.linalg.norm(Y, axis=1, keepdims=True)
+        return np.where(norms > 1e-9, Y / np.maximum(norms, 1e-9), 0.0).astype(np.float32)
 
 
 def _clip(text: str, n: int = 80) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _blocks(units: Iterator, encoder, size: int, progress) -> Iterator[_Block]:
+def _blocks(units: Iterator, encoder, size: int, progress, centre: _Centre) -> Iterator[_Block]:
     """Read, clean and embed the memory ``size`` units at a time."""
     start, src, tgt = 0, [], []
     dims: list[int] = []
@@ -145,6 +175,8 @@ def _blocks(units: Iterator, encoder, size: int, progress) -> Iterator[_Block]:
         T = np.zeros((len(src), dim), np.float32)
         n = int(ok.sum())
         S[ok], T[ok] = vecs[:n], vecs[n:]
+        if n:
+            centre.add(vecs[:n], vecs[n:])
         return _Block(start, list(src), list(tgt), S, T, ok)
 
     for unit in units:
@@ -162,35 +194,69 @@ def _blocks(units: Iterator, encoder, size: int, progress) -> Iterator[_Block]:
             progress(start + len(src))
 
 
-def _background(S: np.ndarray, T: np.ndarray, ok: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, ...]:
-    """For rows lo:hi of a window: own cosine, margin over the local background, neighbour cosines."""
+@dataclass
+class _Scored:
+    """One block's numbers: see _Features."""
+
+    sim: np.ndarray
+    csls: np.ndarray
+    local: np.ndarray
+    null: np.ndarray
+    nb: np.ndarray
+
+
+def _background(S: np.ndarray, T: np.ndarray, ok: np.ndarray, lo: int, hi: int) -> _Scored:
+    """Rows lo:hi of a window of centred vectors against the whole window.
+
+    ``csls``: the pair's cosine minus the mean of the best cosine each side
+    has with any other unit of the window (CSLS / the margin of bitext
+    mining with k = 1); ``local``: the same against the SHIFT_WINDOW units
+    around only; ``null``: csls of pairs of units far apart in the window
+    (NULL_OFFSETS), the memory's own sample of what non-translations score.
+    """
     n = len(S)
+    C = S @ T.T  # C[i, j]: source i with target j
+    valid = ok[:, None] & ok[None, :]
+    np.fill_diagonal(valid, False)
+    Cm = np.where(valid, C, -np.inf)
+    best_s = Cm.max(axis=1) if n > 1 else np.full(n, -np.inf)  # source i's best other target
+    best_t = Cm.max(axis=0) if n > 1 else np.full(n, -np.inf)  # target j's best other source
+    best_s = np.where(np.isfinite(best_s), best_s, 0.0)
+    best_t = np.where(np.isfinite(best_t), best_t, 0.0)
     rows = np.arange(lo, hi)
-    sim = np.einsum("ij,ij->i", S[lo:hi], T[lo:hi])
-    a, b = max(0, lo - WINDOW), min(n, hi + WINDOW)
-    st = S[lo:hi] @ T[a:b].T  # this unit's source against the targets around it
-    ts = T[lo:hi] @ S[a:b].T
-    cols = np.arange(a, b)
-    far = (np.abs(cols[None, :] - rows[:, None]) > WINDOW) | (cols[None, :] == rows[:, None]) | ~ok[a:b][None, :]
-    st[far], ts[far] = -np.inf, -np.inf
-    k = min(KNN, max(1, b - a - 1))
-
-    def top_mean(m: np.ndarray) -> np.ndarray:
-        part = -np.partition(-m, k - 1, axis=1)[:, :k] if m.shape[1] > k else m
-        finite = np.isfinite(part)
-        count = finite.sum(axis=1)
-        total = np.where(finite, part, 0.0).sum(axis=1)
-        return np.where(count > 0, total / np.maximum(count, 1), 0.0)  # no other unit around: no background
-
-    margin = sim - (top_mean(st) + top_mean(ts)) / 2
+    sim = C[rows, rows]
+    csls = sim - (best_s[rows] + best_t[rows]) / 2
+    near_s = np.full(hi - lo, -np.inf)
+    near_t = np.full(hi - lo, -np.inf)
     nb = np.full((hi - lo, 4), -1.0, np.float32)
-    for c, (off, mat, base) in enumerate(((-1, ts, T), (1, ts, T), (-1, st, S), (1, st, S))):
+    for off in range(-SHIFT_WINDOW, SHIFT_WINDOW + 1):
         j = rows + off
-        inside = (j >= a) & (j < b)
+        inside = (off != 0) & (j >= 0) & (j < n)
         idx = np.where(inside)[0]
-        vals = mat[idx, j[idx] - a]
-        nb[idx, c] = np.where(np.isfinite(vals), vals, -1.0)
-    return sim, margin, nb
+        if not len(idx):
+            continue
+        jj = j[idx]
+        good = ok[jj]
+        st = np.where(good, C[rows[idx], jj], -np.inf)  # this unit's source with a neighbour's target
+        ts = np.where(good, C[jj, rows[idx]], -np.inf)  # this unit's target with a neighbour's source
+        near_s[idx] = np.maximum(near_s[idx], st)
+        near_t[idx] = np.maximum(near_t[idx], ts)
+        if abs(off) == 1:
+            c = 0 if off < 0 else 1
+            nb[idx, c] = np.where(good, ts, -1.0)
+            nb[idx, c + 2] = np.where(good, st, -1.0)
+    has = np.isfinite(near_s) & np.isfinite(near_t)
+    local = np.where(has, sim - (np.where(has, near_s, 0) + np.where(has, near_t, 0)) / 2, np.inf)
+    nulls = []
+    for d in NULL_OFFSETS:
+        if n < 2 * d:
+            continue
+        j = (rows + n // d) % n
+        keep = ok[rows] & ok[j] & (j != rows)
+        nulls.append(C[rows[keep], j[keep]] - (best_s[rows[keep]] + best_t[j[keep]]) / 2)
+    null = np.concatenate(nulls) if nulls else np.zeros(0, np.float32)
+    return _Scored(sim.astype(np.float32), csls.astype(np.float32), local.astype(np.float32),
+                   null.astype(np.float32), nb)
 
 
 def _log_ratio(src: list[str], tgt: list[str]) -> np.ndarray:
@@ -336,6 +402,7 @@ def check_memory(path: str | Path, encoder, fmt: Optional[str] = None, src_lang:
     repeats = _Repeats()
     oks: list[np.ndarray] = []
     prev: Optional[_Block] = None
+    centre = _Centre()
 
     def score(cur: _Block, before: Optional[_Block], after: Optional[_Block]) -> None:
         """Score ``cur`` with the edges of its neighbouring blocks as background."""
@@ -349,9 +416,12 @@ def check_memory(path: str | Path, encoder, fmt: Optional[str] = None, src_lang:
                 pieces.append(getattr(after, attr)[:tail])
             return np.concatenate(pieces)
 
-        S, T, ok = joined("S"), joined("T"), joined("ok")
-        sim, margin, nb = _background(S, T, ok, head, head + len(cur.src))
-        feats.sim.append(sim), feats.margin.append(margin), feats.nb.append(nb)
+        ok = joined("ok")
+        S = np.where(ok[:, None], centre.apply(joined("S"), "s"), 0.0).astype(np.float32)
+        T = np.where(ok[:, None], centre.apply(joined("T"), "t"), 0.0).astype(np.float32)
+        got = _background(S, T, ok, head, head + len(cur.src))
+        feats.sim.append(got.sim), feats.csls.append(got.csls), feats.local.append(got.local)
+        feats.null.append(got.null), feats.nb.append(got.nb)
         feats.log_ratio.append(_log_ratio(cur.src, cur.tgt))
         oks.append(cur.ok)
         for k, (s, t) in enumerate(zip(cur.src, cur.tgt)):
@@ -367,18 +437,17 @@ def check_memory(path: str | Path, encoder, fmt: Optional[str] = None, src_lang:
         findings.extend(_pair_checks(str(path), cur, s_lang, t_lang, runs))
 
     before: Optional[_Block] = None
-    for blk in _blocks(iter(bt), encoder, block, progress):
+    for blk in _blocks(iter(bt), encoder, block, progress, centre):
         if prev is not None:
             score(prev, before, blk)
             before = prev
         prev = blk
     if prev is not None:
         score(prev, before, None)
-    sim, margin, log_ratio, nb = feats.stack()
     ok = np.concatenate(oks) if oks else np.zeros(0, bool)
     if not ok.any():
         raise InputError(f"{path}: no translation units with both languages")
-    scores, meaning_findings = _judge(sim, margin, log_ratio, nb, ok, findings)
+    scores, meaning_findings = _judge(feats, ok, findings)
     findings.extend(meaning_findings)
     findings.sort(key=lambda f: (f.unit, {"error": 0, "warning": 1, "note": 2}[f.severity], f.kind))
     embedded = getattr(getattr(encoder, "stats", None), "embedded", 0) - embedded0
@@ -402,23 +471,87 @@ def keeps(finding: Finding, select) -> bool:
     return ran and SEVERITY_ORDER[finding.severity] <= SEVERITY_ORDER[select.min_severity]
 
 
-def unit_scores(margin: np.ndarray, log_ratio: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(meaning, length z, score) per unit: meaning < 0 is misaligned; score in [0, 1], 0.5 at that border.
+def _density(x: np.ndarray, grid: np.ndarray, bw: float) -> np.ndarray:
+    """A Gaussian kernel density of ``x`` on an even grid (binned: linear in the memory's size)."""
+    step = grid[1] - grid[0]
+    counts, _ = np.histogram(x, bins=len(grid), range=(grid[0] - step / 2, grid[-1] + step / 2))
+    half = int(4 * bw / step) + 1
+    kernel = np.exp(-0.5 * (np.arange(-half, half + 1) * step / bw) ** 2)
+    d = np.convolve(counts.astype(np.float64), kernel / kernel.sum(), mode="same")
+    return d / max(d.sum() * step, 1e-12)
 
+
+def _decreasing(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The weighted least-squares non-increasing fit of ``y`` (pool adjacent violators)."""
+    vals: list[float] = []
+    weights: list[float] = []
+    sizes: list[int] = []
+    for v, wt in zip(y, w):
+        vals.append(float(v)), weights.append(float(wt)), sizes.append(1)
+        while len(vals) > 1 and vals[-2] < vals[-1]:
+            v2, w2, n2 = vals.pop(), weights.pop(), sizes.pop()
+            total = weights[-1] + w2
+            vals[-1] = (vals[-1] * weights[-1] + v2 * w2) / total if total > 0 else max(vals[-1], v2)
+            weights[-1], sizes[-1] = total, sizes[-1] + n2
+    return np.repeat(vals, sizes)
+
+
+def non_translation_odds(score: np.ndarray, null: np.ndarray) -> np.ndarray:
+    """P(not a translation | score) per unit: Efron's local false discovery rate with the memory's own null.
+
+    ``null`` holds the scores of random pairs of the same memory (what its
+    non-translations score); ``score`` mixes translations and non-translations.
+    The share of non-translations is estimated as twice the share of units
+    below the null's median (translations almost never score there), the two
+    densities by kernels, and the ratio made non-increasing in the score. The
+    decision point is thus where this memory's own translations and
+    non-translations cross, not a cosine fixed on one language pair.
+    """
+    if len(null) < 20 or len(score) < 5:  # too few units to estimate anything: the sign of the margin
+        return 1.0 / (1.0 + np.exp(np.clip(score / 0.02, -30, 30)))
+    med = float(np.median(null))
+    share = float(np.clip(2 * np.mean(score < med), 1 / len(score), 1.0))
+    lo, hi = float(min(score.min(), null.min())), float(max(score.max(), null.max()))
+    grid = np.linspace(lo - 0.05, hi + 0.05, 512)
+    step = grid[1] - grid[0]
+    bw = max(1.06 * float(null.std()) * len(null) ** -0.2, 2 * step)
+    f0, f = _density(null, grid, bw), _density(score, grid, bw)
+    ratio = np.clip(share * f0 / np.maximum(f, 1e-12), 0.0, 1.0)
+    right = grid >= med
+    ratio[~right] = 1.0  # below what random pairs usually score: not a translation
+    ratio[right] = _decreasing(ratio[right], f[right] + 1e-6)
+    return np.interp(score, grid, ratio)
+
+
+def unit_scores(csls: np.ndarray, local: np.ndarray, null: np.ndarray, log_ratio: np.ndarray,
+                ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(P(non-translation), shift margin, length z, score) per unit; score in [0, 1], misaligned below 0.5.
+
+    A unit is misaligned when it is likelier a non-translation than a
+    translation (non_translation_odds of its csls), or when a neighbour's
+    segment fits it about as well as its own (a shift: local margin under
+    SHIFT_FLOOR null spreads) and it is not clearly a translation either.
     The score falls further when one side is far longer, measured against the
     other, than in the memory's other units (a partial translation).
     """
-    meaning = (margin - MARGIN_FLOOR) / MARGIN_SCALE
+    p_bad = np.ones(len(csls))
+    p_bad[ok] = non_translation_odds(csls[ok], null)
+    spread = max(float(null.std()), 1e-3) if len(null) > 1 else 0.05
+    shift = (local - SHIFT_FLOOR * spread) / spread  # < 0: a neighbour fits as well
     lz = _robust_z(log_ratio, ok)
-    raw = meaning - 0.5 * np.maximum(0.0, np.abs(lz) - LENGTH_FREE)
-    score = 1.0 / (1.0 + np.exp(-2.0 * np.clip(raw, -30, 30)))
-    return meaning, lz, np.where(ok, score, 0.0)
+    score = 1.0 - p_bad
+    shifted = (p_bad > SHIFT_POSTERIOR) & np.isfinite(shift)
+    shift_score = 0.5 * (1.0 + np.tanh(np.where(np.isfinite(shift), shift, 30.0)))
+    score = np.where(shifted, np.minimum(score, shift_score), score)
+    score = score * np.exp(-0.5 * np.maximum(0.0, np.abs(lz) - LENGTH_FREE))
+    return p_bad, shift, lz, np.where(ok, np.clip(score, 0.0, 1.0), 0.0)
 
 
-def _judge(sim, margin, log_ratio, nb, ok, findings: list[Finding]) -> tuple[np.ndarray, list[Finding]]:
+def _judge(feats: _Features, ok: np.ndarray, findings: list[Finding]) -> tuple[np.ndarray, list[Finding]]:
     """Turn the per-unit numbers into scores and meaning findings, once the whole memory is known."""
-    meaning, lz, scores = unit_scores(margin, log_ratio, ok)
-    mz = _robust_z(margin, ok)
+    sim, csls, local, null, log_ratio, nb = feats.stack()
+    p_bad, shift, lz, scores = unit_scores(csls, local, null, log_ratio, ok)
+    mz = _robust_z(csls, ok)
     untranslated = {f.unit for f in findings if f.kind == "untranslated"}
     for u in untranslated:
         scores[u] = min(scores[u], 0.1)  # its sides do not translate each other, however close the vectors
@@ -429,15 +562,17 @@ def _judge(sim, margin, log_ratio, nb, ok, findings: list[Finding]) -> tuple[np.
         u = int(u)
         if u in untranslated:
             continue
-        if meaning[u] < 0:
-            hits = _neighbour_units(u, sim, float(sim[u] - margin[u]), nb[u], usual)
-            severity = "error" if meaning[u] < ERROR_MEANING or hits else "warning"
+        bad = p_bad[u] > BAD_POSTERIOR or (p_bad[u] > SHIFT_POSTERIOR and shift[u] < 0)
+        if bad:
+            hits = _neighbour_units(u, sim, float(sim[u] - local[u]) if np.isfinite(local[u]) else 1.0, nb[u], usual)
+            severity = "error" if p_bad[u] > ERROR_POSTERIOR or hits else "warning"
             where = _neighbour(hits, u) or (
                 " Its target seems to translate something else (or its source is a different sentence).")
             out.append(Finding(u, "misaligned", severity,
                                f"The two sides do not look like translations of each other (score {scores[u]:.2f})."
-                               + where, {"score": round(float(scores[u]), 4), "margin": round(float(margin[u]), 4),
-                                         "similarity": round(float(sim[u]), 4),
+                               + where, {"score": round(float(scores[u]), 4),
+                                         "non_translation": round(float(p_bad[u]), 4),
+                                         "margin": round(float(csls[u]), 4), "similarity": round(float(sim[u]), 4),
                                          "belongs_to": hits}))
         elif abs(lz[u]) > LENGTH_PARTIAL or (abs(lz[u]) > LENGTH_FREE and mz[u] < 0):
             extra = "source" if lz[u] > 0 else "target"

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from lxml import etree
 
-from .conftest import ROOT
 from .test_memory_check import build_memory, write_raw_tmx
-
-
-def align(*args):
-    return subprocess.run([sys.executable, "-m", "align", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -95,11 +87,11 @@ def test_min_score_and_drop_kinds(memory, checked):
         drop_kinds("misalinged")
 
 
-def test_cli_clean_round_trip_through_other_formats(memory, tmp_path):
+def test_cli_clean_round_trip_through_other_formats(memory, tmp_path, run_cli):
     path, units, where = memory
     report = tmp_path / "dropped.json"
     xlsx = tmp_path / "clean.de-fr.xlsx"
-    proc = align("clean", path, "-o", xlsx, "--report", report)
+    proc = run_cli("clean", path, "-o", xlsx, "--report", report)
     assert proc.returncode == 0, proc.stderr
     assert "dropped" in proc.stderr
     data = json.loads(report.read_text("utf-8"))
@@ -109,7 +101,7 @@ def test_cli_clean_round_trip_through_other_formats(memory, tmp_path):
     assert why[where["shifted"][0] + 1]["action"] == "dropped" and why[where["shifted"][0] + 1]["source"]
     # xlsx -> clean again as JSONL: nothing left to drop but what the first pass kept
     jsonl = tmp_path / "again.de-fr.jsonl"
-    proc = align("clean", xlsx, "-o", jsonl, "--drop", "empty")
+    proc = run_cli("clean", xlsx, "-o", jsonl, "--drop", "empty")
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in jsonl.read_text("utf-8").splitlines()]
     kept_sources = {r["src"] for r in rows}
@@ -118,18 +110,34 @@ def test_cli_clean_round_trip_through_other_formats(memory, tmp_path):
     assert len(rows) == len(units) - len(dropped)
 
 
-def test_cli_clean_bad_input_leaves_nothing(memory, tmp_path):
+def test_cli_clean_bad_input_leaves_nothing(memory, tmp_path, run_cli):
     path, _, _ = memory
     bad = tmp_path / "bad.tmx"
     bad.write_text('<?xml version="1.0"?><tmx version="1.4"><header srclang="de"/><body><tu>', "utf-8")
     out = tmp_path / "out.tmx"
     report = tmp_path / "r.html"
-    proc = align("clean", bad, "-o", out, "--report", report)
+    proc = run_cli("clean", bad, "-o", out, "--report", report)
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not out.exists() and not report.exists()
-    proc = align("clean", path, "-o", tmp_path / "x.tsv", "--keep-flagged")
+    proc = run_cli("clean", path, "-o", tmp_path / "x.tsv", "--keep-flagged")
     assert proc.returncode == 1 and "TMX" in proc.stderr
     assert not (tmp_path / "x.tsv").exists()
+
+
+def test_cli_clean_drops_only_the_kinds_named(memory, checked, tmp_path, run_cli):
+    """--drop misaligned: the shifted and unrelated units go, the empty and untranslated ones stay."""
+    path, units, where = memory
+    out = tmp_path / "mis.tmx"
+    proc = run_cli("clean", path, "-o", out, "--drop", "misaligned")
+    assert proc.returncode == 0, proc.stderr
+    kept = {int(tu.get("tuid")[1:]) for tu in tus(out)}
+    misaligned = {f.unit for f in checked.findings if f.kind == "misaligned"}
+    assert set(where["shifted"]) | set(where["unrelated"]) <= misaligned
+    assert kept == set(range(len(units))) - misaligned
+    assert set(where["empty"]) | set(where["untranslated"]) <= kept
+    proc = run_cli("clean", path, "-o", tmp_path / "x.tmx", "--drop", "misalinged")
+    assert proc.returncode == 1 and "unknown kind 'misalinged'" in proc.stderr
+    assert not (tmp_path / "x.tmx").exists()
 
 
 def test_unresolved_entities_are_not_copied(tmp_path):
