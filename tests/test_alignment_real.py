@@ -1,0 +1,208 @@
+"""Alignment on real documents whose two versions differ in shape (issue 21 part 3).
+
+Two kinds of place, judged by hand in gold files beside the data:
+
+- subtitles (``eval/data/subtitles/gold.json``): a sentence on one side against two on the other, or a
+  sentence that runs over two subtitle lines. The 1-2 link must be made, and neither part reported missing.
+- one-sided sections (``eval/data/missing-sections/gold.json``, over pairs of ``eval/data/realworld``): a
+  section only one version has must come out as a run of 1-0 / 0-1 links, reported missing, never bundled
+  into n-1 links with unrelated sentences of the other side, and kept out of the TMX; the sentences around
+  it must still link to their translations.
+
+Everything goes through the calls ``align pair`` makes (``load_one``, ``make_aligner``, ``run_pair``,
+``export.write``) with the bundled encoder. Languages are given, as ``--src-lang/--tgt-lang`` would: the
+language detector's own mistakes on some of these files are another issue.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from align.documents import clean_text
+from align.export import write
+from align.pipeline import PairResult, load_one, make_aligner, run_pair
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBTITLES = ROOT / "eval" / "data" / "subtitles"
+REALWORLD = ROOT / "eval" / "data" / "realworld"
+SUBTITLE_GOLD = json.loads((SUBTITLES / "gold.json").read_text("utf-8"))["pairs"]
+SECTION_GOLD = json.loads((ROOT / "eval" / "data" / "missing-sections" / "gold.json").read_text("utf-8"))["pairs"]
+MISSING = ("missing-in-source", "missing-in-target")
+
+
+@pytest.fixture(scope="module")
+def aligned(encoder):
+    """One aligned pair per (src, tgt) path, shared by the tests of this module."""
+    aligner = make_aligner("embedding", encoder)
+
+    @lru_cache(maxsize=None)
+    def run(src: Path, tgt: Path, src_lang: str, tgt_lang: str) -> PairResult:
+        return run_pair(load_one(src, src_lang), load_one(tgt, tgt_lang), aligner)
+
+    return run
+
+
+def _norm(text: str) -> str:
+    return clean_text(text).replace("\u00a0", " ")
+
+
+def _find(sentences, prefix: str, start: int = 0) -> int:
+    """The first sentence at or after ``start`` that begins with ``prefix``."""
+    want = _norm(prefix)
+    for i in range(start, len(sentences)):
+        if _norm(sentences[i].text).startswith(want):
+            return i
+    raise AssertionError(f"no sentence starts with {prefix!r} (after sentence {start})")
+
+
+def _find_start(sentences, text: str) -> int:
+    """The first sentence that ``text`` begins with (a whole sentence, not part of a word)."""
+    want = _norm(text)
+    for i, s in enumerate(sentences):
+        got = _norm(s.text)
+        if want.startswith(got) and (len(got) == len(want) or want[len(got)] == " "):
+            return i
+    raise AssertionError(f"no sentence begins {text!r}")
+
+
+def _link_of(result: PairResult, side: str, i: int):
+    return next(l for l in result.alignment.links if i in getattr(l, side))
+
+
+def _side_text(doc, ids) -> str:
+    return " ".join(_norm(doc.sentences[i].text) for i in ids)
+
+
+def _describe(result: PairResult, link) -> str:
+    al = result.alignment
+    return (f"{len(link.src)}-{len(link.tgt)} link {list(link.src)}:{list(link.tgt)}: "
+            f"{_side_text(al.src, link.src)[:120]!r} | {_side_text(al.tgt, link.tgt)[:120]!r}")
+
+
+def _missing_ids(result: PairResult) -> tuple[set[int], set[int]]:
+    """Sentences the report calls missing, per side."""
+    src: set[int] = set()
+    tgt: set[int] = set()
+    for d in result.divergences:
+        if d.kind in MISSING:
+            src.update(d.src if d.kind == "missing-in-target" else ())
+            tgt.update(d.tgt if d.kind == "missing-in-source" else ())
+    return src, tgt
+
+
+# --- subtitles ----------------------------------------------------------------------------------------------------
+
+def _subtitle_pair(aligned, pair: dict) -> PairResult:
+    return aligned(SUBTITLES / pair["src"], SUBTITLES / pair["tgt"], pair["src_lang"], pair["tgt_lang"])
+
+
+@pytest.mark.parametrize("pair", SUBTITLE_GOLD, ids=[p["name"] for p in SUBTITLE_GOLD])
+def test_subtitle_sentence_against_two_is_one_link(aligned, pair):
+    result = _subtitle_pair(aligned, pair)
+    al = result.alignment
+    missing_src, missing_tgt = _missing_ids(result)
+    wrong = []
+    for place in pair["places"]:
+        link = _link_of(result, "tgt", _find_start(al.tgt.sentences, place["tgt"]))
+        got = (_side_text(al.src, link.src), _side_text(al.tgt, link.tgt))
+        if got != (_norm(place["src"]), _norm(place["tgt"])):
+            wrong.append(f"want {place['src']!r} | {place['tgt']!r}\n  got {_describe(result, link)}")
+        elif missing_src & set(link.src) or missing_tgt & set(link.tgt):
+            wrong.append(f"linked but reported missing: {_describe(result, link)}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("pair", SUBTITLE_GOLD, ids=[p["name"] for p in SUBTITLE_GOLD])
+def test_subtitle_cue_numbers_and_timings_are_not_text(aligned, pair, tmp_path):
+    """A subtitle file's cue numbers and timings are not sentences: they must not reach the TMX, nor be
+    compared as numbers (two translations of one film time their cues differently)."""
+    result = _subtitle_pair(aligned, pair)
+    timing = re.compile(r"-->|^\d+$|^WEBVTT")
+    for doc in (result.alignment.src, result.alignment.tgt):
+        found = [s.text for s in doc.sentences if timing.search(s.text)]
+        assert not found, f"{doc.name}: cue numbers or timings read as sentences: {found[:4]}"
+    assert not [d.message for d in result.divergences if d.kind == "number-mismatch"]
+
+
+# --- one-sided sections -------------------------------------------------------------------------------------------
+
+def _section_pair(aligned, pair: dict) -> PairResult:
+    folder = REALWORLD / pair["folder"]
+    return aligned(folder / pair["src"], folder / pair["tgt"], pair["src_lang"], pair["tgt_lang"])
+
+
+def _run(result: PairResult, place: dict) -> tuple[str, list[int]]:
+    side = place["side"]
+    sentences = getattr(result.alignment, side).sentences
+    first = _find(sentences, place["from"])
+    return side, list(range(first, _find(sentences, place["to"], first) + 1))
+
+
+SECTION_IDS = [p["folder"] for p in SECTION_GOLD]
+
+
+@pytest.mark.parametrize("pair", SECTION_GOLD, ids=SECTION_IDS)
+def test_one_sided_section_is_a_run_of_one_sided_links(aligned, pair):
+    result = _section_pair(aligned, pair)
+    bundles = []
+    for place in (p for p in pair["places"] if p["kind"] == "one-sided"):
+        side, run = _run(result, place)
+        other = "tgt" if side == "src" else "src"
+        for i in run:
+            link = _link_of(result, side, i)
+            if getattr(link, other):
+                bundles.append(_describe(result, link))
+    assert not bundles, "one-sided sentences linked to the other side:\n" + "\n".join(dict.fromkeys(bundles))
+
+
+@pytest.mark.parametrize("pair", SECTION_GOLD, ids=SECTION_IDS)
+def test_sentences_around_a_one_sided_section_link_to_their_translations(aligned, pair):
+    result = _section_pair(aligned, pair)
+    al = result.alignment
+    wrong = []
+    for place in (p for p in pair["places"] if p["kind"] == "link"):
+        tgt, src, start = [], [], 0
+        for prefix in place["tgt"]:
+            tgt.append(start := _find(al.tgt.sentences, prefix, start))
+        start = 0
+        for prefix in place["src"]:
+            src.append(start := _find(al.src.sentences, prefix, start))
+        link = _link_of(result, "tgt", tgt[0])
+        ok = set(src) <= set(link.src) and set(tgt) <= set(link.tgt)
+        if place["exact"]:
+            ok = ok and set(src) == set(link.src) and set(tgt) == set(link.tgt)
+        if not ok:
+            wrong.append(f"want {src}:{tgt} ({place['why']})\n  got {_describe(result, link)}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("pair", SECTION_GOLD, ids=SECTION_IDS)
+def test_one_sided_section_is_reported_missing(aligned, pair):
+    result = _section_pair(aligned, pair)
+    missing = dict(zip(("src", "tgt"), _missing_ids(result)))
+    for place in (p for p in pair["places"] if p["kind"] == "one-sided"):
+        side, run = _run(result, place)
+        assert run[0] in missing[side], f"{place['from']!r} is not reported missing ({place['why']})"
+
+
+@pytest.mark.parametrize("pair", SECTION_GOLD, ids=SECTION_IDS)
+def test_one_sided_section_stays_out_of_the_tmx(aligned, pair, tmp_path):
+    result = _section_pair(aligned, pair)
+    out = tmp_path / "pair.tmx"
+    write(result.alignment, out, "tmx")
+    segs = [_norm("".join(seg.itertext())) for seg in etree.parse(str(out)).iter("seg")]
+    for place in (p for p in pair["places"] if p["kind"] == "one-sided"):
+        side, run = _run(result, place)
+        sentences = getattr(result.alignment, side).sentences
+        texts = [_norm(sentences[i].text) for i in run]
+        # sentences that say something of their own (not a code fence or a word that recurs elsewhere)
+        own = [t for t in texts if len(t) >= 12 and sum(_norm(s.text) == t for s in sentences) == 1]
+        assert own, f"nothing distinctive in the run {place['from']!r}"
+        leaked = [t for t in own if any(t in seg for seg in segs)]
+        assert not leaked, f"one-sided text in the TMX: {leaked[:3]}"
