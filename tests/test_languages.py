@@ -1,14 +1,11 @@
 """Language codes as users type them: case, region subtags, typos, and a language the text does not read as."""
 
-import subprocess
-import sys
-
 import pytest
 
 from align.errors import InputError
 from align.languages import base_language, language_tag, region_tag
 
-from .conftest import EN, ROOT, SV
+from .conftest import EN, SV
 
 # Danmarks Riges Grundlov (lov nr. 169 af 5. juni 1953), §§ 1-4, as published on retsinformation.dk. Danish
 # statutes are not protected by copyright (ophavsretsloven § 9).
@@ -24,11 +21,6 @@ magt er hos domstolene.
 
 § 4. Den evangelisk-lutherske kirke er den danske folkekirke og understøttes som sådan af staten.
 """
-
-
-def align(*args):
-    return subprocess.run([sys.executable, "-m", "align", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
 
 
 @pytest.mark.parametrize("code, base, tag", [
@@ -51,16 +43,17 @@ def test_region_tag_only_when_the_code_says_more_than_the_language():
     assert region_tag("en_gb") == "en-GB" and region_tag("EN") is None and region_tag(None) is None
 
 
-def test_upper_case_and_region_codes_give_the_same_alignment_as_plain_ones(tmp_path):
+def test_upper_case_and_region_codes_give_the_same_alignment_as_plain_ones(tmp_path, run_cli):
     """--src-lang SV --tgt-lang en-GB on the seed press release: the same pairs as sv / en, en-GB in the TMX."""
     plain, odd = tmp_path / "plain.tsv", tmp_path / "odd.tsv"
-    assert align("pair", SV, EN, "-o", plain, "--method", "length", "--src-lang", "sv", "--tgt-lang", "en").returncode == 0
-    proc = align("pair", SV, EN, "-o", odd, "--method", "length", "--src-lang", "SV", "--tgt-lang", "en-GB")
+    proc = run_cli("pair", SV, EN, "-o", plain, "--method", "length", "--src-lang", "sv", "--tgt-lang", "en")
+    assert proc.returncode == 0, proc.stderr
+    proc = run_cli("pair", SV, EN, "-o", odd, "--method", "length", "--src-lang", "SV", "--tgt-lang", "en-GB")
     assert proc.returncode == 0, proc.stderr
     assert "warning:" not in proc.stderr and "(sv) → " in proc.stderr and "(en)" in proc.stderr
     assert odd.read_text("utf-8") == plain.read_text("utf-8")
     tmx = tmp_path / "odd.tmx"
-    proc = align("pair", SV, EN, "-o", tmx, "--method", "length", "--src-lang", "sv_se", "--tgt-lang", "EN_gb")
+    proc = run_cli("pair", SV, EN, "-o", tmx, "--method", "length", "--src-lang", "sv_se", "--tgt-lang", "EN_gb")
     assert proc.returncode == 0, proc.stderr
     text = tmx.read_text("utf-8")
     assert 'xml:lang="sv-SE"' in text and 'xml:lang="en-GB"' in text
@@ -74,27 +67,27 @@ def test_upper_case_and_region_codes_give_the_same_alignment_as_plain_ones(tmp_p
     ("check", SV, EN, "--tgt-lang", "xx"),
     ("convert", "memory.tsv", "memory.tmx", "--src-lang", "xx", "--tgt-lang", "en"),
 ])
-def test_an_unknown_code_is_one_line_exit_1_before_any_work(tmp_path, args):
+def test_an_unknown_code_is_one_line_exit_1_before_any_work(tmp_path, args, run_cli):
     args = [tmp_path / a if a in ("memory.tsv", "memory.tmx") else a for a in args]
     out = tmp_path / ("r.html" if args[0] == "check" else "x.tsv")
     extra = [] if args[0] == "convert" else ["-o", out]
-    proc = align(*args, *extra)
+    proc = run_cli(*args, *extra)
     assert proc.returncode == 1
     assert len(proc.stderr.strip().splitlines()) == 1 and "not a language code" in proc.stderr, proc.stderr
     assert next(a for a in args if str(a).startswith("--")) in proc.stderr  # the option is named
     assert list(tmp_path.iterdir()) == []  # nothing read (the TSV does not even exist), nothing written
 
 
-def test_a_language_the_text_does_not_read_as_is_a_warning(tmp_path):
+def test_a_language_the_text_does_not_read_as_is_a_warning(tmp_path, run_cli):
     src = tmp_path / "grundlov.da.txt"
     src.write_text(GRUNDLOV, "utf-8")
     out = tmp_path / "x.jsonl"
-    proc = align("pair", src, EN, "-o", out, "--method", "length", "--src-lang", "de", "--tgt-lang", "en")
+    proc = run_cli("pair", src, EN, "-o", out, "--method", "length", "--src-lang", "de", "--tgt-lang", "en")
     assert proc.returncode == 0, proc.stderr
     warnings = [line for line in proc.stderr.splitlines() if "warning:" in line]
     assert len(warnings) == 1 and "reads as da, not de" in warnings[0] and "--src-lang" in warnings[0]
     assert out.exists()
     # a confusable neighbour (Norwegian Bokmål for Danish) and the right language are not questioned
     for lang in ("nb", "DA"):
-        proc = align("pair", src, EN, "-o", out, "--method", "length", "--src-lang", lang)
+        proc = run_cli("pair", src, EN, "-o", out, "--method", "length", "--src-lang", lang)
         assert proc.returncode == 0 and "warning:" not in proc.stderr, proc.stderr

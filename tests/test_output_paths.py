@@ -1,14 +1,6 @@
 """An output path in a folder that does not exist is a typo: one line, exit 1, nothing made, before any work."""
 
-import subprocess
-import sys
-
 from .conftest import BG_EN, EN, ROOT, SV
-
-
-def align(*args):
-    return subprocess.run([sys.executable, "-m", "align", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
 
 
 def assert_refused(proc, missing):
@@ -17,13 +9,13 @@ def assert_refused(proc, missing):
     assert not missing.exists()
 
 
-def test_every_command_refuses_an_output_in_a_missing_folder(tmp_path):
+def test_every_command_refuses_an_output_in_a_missing_folder(tmp_path, run_cli):
     missing = tmp_path / "no" / "such"
     memory = tmp_path / "memory.tsv"
     review = tmp_path / "pair.review.json"
     # real inputs for convert and export, made from the seed press release
-    assert align("pair", SV, EN, "--method", "length", "-o", memory).returncode == 0
-    assert align("pair", SV, EN, "--method", "length", "-o", review).returncode == 0
+    assert run_cli("pair", SV, EN, "--method", "length", "-o", memory).returncode == 0
+    assert run_cli("pair", SV, EN, "--method", "length", "-o", review).returncode == 0
     for args in (["pair", SV, EN, "--method", "length", "-o", missing / "x.tsv"],
                  ["pair", SV, EN, "--method", "length", "-o", tmp_path / "x.tsv", "--report", missing / "r.html"],
                  ["convert", memory, missing / "x.tmx", "--src-lang", "sv", "--tgt-lang", "en"],
@@ -32,23 +24,23 @@ def test_every_command_refuses_an_output_in_a_missing_folder(tmp_path):
                  ["corpus", ROOT / "seeds", "-o", missing / "out"],
                  ["corpus", ROOT / "seeds", "-o", tmp_path / "out", "--report", missing / "r.md"],
                  ["split", BG_EN, "-o", missing / "parts"]):
-        assert_refused(align(*args), tmp_path / "no")
+        assert_refused(run_cli(*args), tmp_path / "no")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["memory.tsv", "pair.review.json"]
-    proc = align("export", review, "-o", tmp_path / "x.tmx", "--src-locale", "xx-XX")  # a locale names a language
+    proc = run_cli("export", review, "-o", tmp_path / "x.tmx", "--src-locale", "xx-XX")  # a locale names a language
     assert proc.returncode == 1 and "not a language code" in proc.stderr and not (tmp_path / "x.tmx").exists()
 
 
-def test_an_existing_folder_as_output_file_is_refused(tmp_path):
-    proc = align("pair", SV, EN, "--method", "length", "-o", tmp_path)
+def test_an_existing_folder_as_output_file_is_refused(tmp_path, run_cli):
+    proc = run_cli("pair", SV, EN, "--method", "length", "-o", tmp_path)
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_corpus_creates_its_output_folder_inside_an_existing_one(tmp_path):
+def test_corpus_creates_its_output_folder_inside_an_existing_one(tmp_path, run_cli):
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "a.sv.txt").write_bytes(SV.read_bytes())
     (folder / "a.en.txt").write_bytes(EN.read_bytes())
     out = tmp_path / "new"
-    proc = align("corpus", folder, "-o", out, "--method", "length", "--jobs", "1")
+    proc = run_cli("corpus", folder, "-o", out, "--method", "length", "--jobs", "1")
     assert proc.returncode == 0, proc.stderr
     assert (out / "summary.json").is_file()
