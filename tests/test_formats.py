@@ -6,8 +6,6 @@ of every format is a one-line InputError (exit code 1 from ``align convert``).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -296,33 +294,28 @@ def test_merged_tmx_per_language_pair(tmp_path):
     assert [u.document for u in units] == ["a.txt | a.en.txt"] * 2 + ["c.txt | c.en.txt"] * 4
 
 
-def align_cli(*args):
-    return subprocess.run([sys.executable, "-m", "align", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
-
-
-def test_convert_command(tmp_path):
+def test_convert_command(tmp_path, run_cli):
     write_bitext(_bitext(), tmp_path / "x.tmx")
-    proc = align_cli("convert", tmp_path / "x.tmx", tmp_path / "y.xlf", "--to", "xliff2", "--tgt-locale", "en-GB")
+    proc = run_cli("convert", tmp_path / "x.tmx", tmp_path / "y.xlf", "--to", "xliff2", "--tgt-locale", "en-GB")
     assert proc.returncode == 0, proc.stderr
     assert "3 units" in proc.stderr
     root = etree.parse(str(tmp_path / "y.xlf")).getroot()
     assert root.get("version") == "2.0" and root.get("trgLang") == "en-GB"
-    proc = align_cli("convert", tmp_path / "y.xlf", tmp_path / "z.tsv", "--min-score", "0.4")
+    proc = run_cli("convert", tmp_path / "y.xlf", tmp_path / "z.tsv", "--min-score", "0.4")
     assert proc.returncode == 0, proc.stderr
     assert len((tmp_path / "z.tsv").read_text("utf-8").splitlines()) == 2
     bad = tmp_path / "bad.tmx"
     bad.write_text("<tmx version='1.4'><header srclang='sv'/><body><tu><tuv xml:lang='sv'><seg>x", "utf-8")
-    proc = align_cli("convert", bad, tmp_path / "out.tmx")
+    proc = run_cli("convert", bad, tmp_path / "out.tmx")
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1 and "malformed" in proc.stderr
     assert not (tmp_path / "out.tmx").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
-def test_pair_segtype_paragraph_and_srx(tmp_path):
+def test_pair_segtype_paragraph_and_srx(tmp_path, run_cli):
     """--segtype and --srx through the CLI (the length method needs no model)."""
     out = tmp_path / "p.tmx"
-    proc = align_cli("pair", SV, EN, "-o", out, "--method", "length", "--segtype", "paragraph")
+    proc = run_cli("pair", SV, EN, "-o", out, "--method", "length", "--segtype", "paragraph")
     assert proc.returncode == 0, proc.stderr
     assert etree.parse(str(out)).getroot().find("header").get("segtype") == "paragraph"
     srx = tmp_path / "all.srx"
@@ -331,8 +324,8 @@ def test_pair_segtype_paragraph_and_srx(tmp_path):
 <afterbreak></afterbreak></rule></languagerule></languagerules><maprules>
 <languagemap languagepattern=".*" languagerulename="never"/></maprules></body></srx>""", "utf-8")
     out = tmp_path / "s.xlsx"
-    proc = align_cli("pair", SV, EN, "-o", out, "--method", "length", "--srx", srx, "--srx-lang", "xx")
+    proc = run_cli("pair", SV, EN, "-o", out, "--method", "length", "--srx", srx, "--srx-lang", "xx")
     assert proc.returncode == 0, proc.stderr
     assert len(list(read_bitext(out))) >= 5
-    proc = align_cli("pair", SV, EN, "-o", tmp_path / "e.tmx", "--srx", tmp_path / "missing.srx")
+    proc = run_cli("pair", SV, EN, "-o", tmp_path / "e.tmx", "--srx", tmp_path / "missing.srx")
     assert proc.returncode == 1 and "no such SRX" in proc.stderr
