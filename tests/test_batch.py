@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from align.batch import BatchOptions, LoadTask, LocalRunner, load_task
-from align.corpus import read_manifest, run_corpus
+from align.corpus import CorpusOptions, read_manifest, run_corpus
+from align.corpus.runners import LocalRunner
+from align.corpus.tasks import LoadTask, load_task
 from align.errors import InputError
 from align.pipeline import make_aligner
 from align.segment import SENTENCES
@@ -34,7 +35,7 @@ def _folder(tmp_path: Path, files=(SV, EN, BG_EN)) -> Path:
 
 
 def _pairs(result) -> set[tuple[str, str]]:
-    return {(p["source"], p["target"]) for p in result.summary["pairs"]}
+    return {(p.source, p.target) for p in result.summary.pairs}
 
 
 def _stamps(out: Path) -> dict[str, int]:
@@ -45,8 +46,8 @@ def _stamps(out: Path) -> dict[str, int]:
 
 def test_rerun_skips_up_to_date_pairs_and_force_redoes_them(tmp_path, encoder, aligner):
     folder, out = _folder(tmp_path), tmp_path / "out"
-    first = run_corpus(folder, out, encoder, aligner, options=BatchOptions(jobs=1))
-    assert _pairs(first) == WANT and first.summary["totals"]["aligned"] == 2
+    first = run_corpus(folder, out, encoder, aligner, options=CorpusOptions(jobs=1))
+    assert _pairs(first) == WANT and first.summary.totals.aligned == 2
     # every pair also gets a review file for `align review`, holding the very links of the run
     from align.review import read_review
 
@@ -55,9 +56,9 @@ def test_rerun_skips_up_to_date_pairs_and_force_redoes_them(tmp_path, encoder, a
         assert [(tuple(r.src), tuple(r.tgt)) for r in review.links] == \
             [(l.src, l.tgt) for l in res.alignment.links]
     before = _stamps(out)
-    again = run_corpus(folder, out, encoder, aligner, options=BatchOptions(jobs=1))
-    assert again.summary["totals"]["up_to_date"] == 2 and again.summary["totals"]["aligned"] == 0
-    assert again.summary["embedded"]["strings"] == 0  # every vector came from the cache
+    again = run_corpus(folder, out, encoder, aligner, options=CorpusOptions(jobs=1))
+    assert again.summary.totals.up_to_date == 2 and again.summary.totals.aligned == 0
+    assert again.summary.embedded["strings"] == 0  # every vector came from the cache
     assert _stamps(out) == before  # nothing rewritten
     # the reused pairs carry the same links and divergences as freshly aligned ones
     assert [(len(r.alignment.links), len(r.divergences)) for r in again.results] == \
@@ -67,13 +68,13 @@ def test_rerun_skips_up_to_date_pairs_and_force_redoes_them(tmp_path, encoder, a
     # a changed input redoes its pair only; a deleted output too; --force redoes everything
     with open(folder / EN.name, "a", encoding="utf-8") as fh:
         fh.write("\nThe Ministry will publish the results in June.\n")
-    changed = run_corpus(folder, out, encoder, aligner, options=BatchOptions(jobs=1))
-    assert changed.summary["totals"]["aligned"] == 1 and changed.summary["totals"]["up_to_date"] == 1
+    changed = run_corpus(folder, out, encoder, aligner, options=CorpusOptions(jobs=1))
+    assert changed.summary.totals.aligned == 1 and changed.summary.totals.up_to_date == 1
     (out / "002_0c6536e51e6a9bb8.bg-en.tsv").unlink()
-    deleted = run_corpus(folder, out, encoder, aligner, options=BatchOptions(jobs=1))
-    assert deleted.summary["totals"]["aligned"] == 1 and (out / "002_0c6536e51e6a9bb8.bg-en.tsv").is_file()
-    forced = run_corpus(folder, out, encoder, aligner, options=BatchOptions(jobs=1, force=True))
-    assert forced.summary["totals"]["aligned"] == 2 and forced.summary["totals"]["up_to_date"] == 0
+    deleted = run_corpus(folder, out, encoder, aligner, options=CorpusOptions(jobs=1))
+    assert deleted.summary.totals.aligned == 1 and (out / "002_0c6536e51e6a9bb8.bg-en.tsv").is_file()
+    forced = run_corpus(folder, out, encoder, aligner, options=CorpusOptions(jobs=1, force=True))
+    assert forced.summary.totals.aligned == 2 and forced.summary.totals.up_to_date == 0
 
 
 def test_an_interrupted_run_resumes_where_it_stopped(tmp_path, encoder, aligner):
@@ -84,11 +85,11 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path, encoder, aligner)
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_corpus(folder, out, encoder, aligner, progress=stop_after_first_pair, options=BatchOptions(jobs=1))
+        run_corpus(folder, out, encoder, aligner, progress=stop_after_first_pair, options=CorpusOptions(jobs=1))
     assert not (out / "summary.json").exists()
     assert not [p for p in out.rglob("*.part")]  # nothing half-written
-    resumed = run_corpus(folder, out, encoder, aligner, options=BatchOptions(jobs=1))
-    assert resumed.summary["totals"]["up_to_date"] == 1 and resumed.summary["totals"]["aligned"] == 1
+    resumed = run_corpus(folder, out, encoder, aligner, options=CorpusOptions(jobs=1))
+    assert resumed.summary.totals.up_to_date == 1 and resumed.summary.totals.aligned == 1
     assert _pairs(resumed) == WANT
 
 
@@ -96,7 +97,7 @@ def test_a_bad_file_is_reported_and_never_stops_the_run(tmp_path, encoder, align
     folder, out = _folder(tmp_path), tmp_path / "out"
     (folder / "scan.txt").write_bytes(b"%PDF-1.4\n\x00\x01binary")
     (folder / "empty.md").write_text("  \n", encoding="utf-8")
-    result = run_corpus(folder, out, encoder, aligner, options=BatchOptions(jobs=1))
+    result = run_corpus(folder, out, encoder, aligner, options=CorpusOptions(jobs=1))
     assert _pairs(result) == WANT
     errors = {Path(s["file"]).name: s["error"] for s in result.skipped}
     assert set(errors) == {"scan.txt", "empty.md"}
@@ -105,21 +106,21 @@ def test_a_bad_file_is_reported_and_never_stops_the_run(tmp_path, encoder, align
 
 
 def test_a_pairing_check_that_fails_is_listed_and_tried_again_next_run(tmp_path, encoder, aligner, monkeypatch):
-    import align.corpus
+    import align.corpus.run
 
     folder, out = _folder(tmp_path), tmp_path / "out"
 
     def broken(task):
         raise MemoryError("no room for the quick alignment")
 
-    monkeypatch.setattr(align.corpus, "score_task", broken)
-    result = run_corpus(folder, out, encoder, aligner, options=BatchOptions(jobs=1))
+    monkeypatch.setattr(align.corpus.run, "score_task", broken)
+    result = run_corpus(folder, out, encoder, aligner, options=CorpusOptions(jobs=1))
     assert _pairs(result) == set()  # no pair can be confirmed ...
     failed = {(f["source"], f["target"]): f["error"] for f in result.failed}
     assert failed and all("pairing check failed" in e and "MemoryError" in e for e in failed.values())  # ... and why
     assert json.loads((out / "summary.json").read_text("utf-8"))["totals"]["failed_pairs"] == len(failed)
     monkeypatch.undo()
-    again = run_corpus(folder, out, encoder, aligner, options=BatchOptions(jobs=1))  # nothing wrong remembered
+    again = run_corpus(folder, out, encoder, aligner, options=CorpusOptions(jobs=1))  # nothing wrong remembered
     assert _pairs(again) == WANT and again.failed == []
 
 
@@ -143,23 +144,23 @@ def inline_run(tmp_path_factory, encoder, aligner):
     """The reference: everything in this process."""
     tmp = tmp_path_factory.mktemp("inline")
     folder = _folder(tmp)
-    result = run_corpus(folder, tmp / "out", encoder, aligner, options=BatchOptions(jobs=1))
+    result = run_corpus(folder, tmp / "out", encoder, aligner, options=CorpusOptions(jobs=1))
     return folder, tmp / "out", result
 
 
 def test_a_process_pool_writes_the_same_outputs_as_one_process(tmp_path, encoder, aligner, inline_run):
     folder, reference, _ = inline_run
-    pooled = run_corpus(folder, tmp_path / "pool", encoder, aligner, options=BatchOptions(jobs=2, inline_below=0))
-    assert pooled.summary["workers"] == 2
+    pooled = run_corpus(folder, tmp_path / "pool", encoder, aligner, options=CorpusOptions(jobs=2, inline_below=0))
+    assert pooled.summary.workers == 2
     assert _pairs(pooled) == WANT
     _same_outputs(reference, tmp_path / "pool")
 
 
 def test_manifest_fixes_pairs_and_languages(tmp_path, encoder, aligner):
     man = read_manifest(ROOT / "corpora" / "seeds.toml")
-    result = run_corpus(None, tmp_path / "out", encoder, aligner, options=BatchOptions(jobs=1), manifest=man)
+    result = run_corpus(None, tmp_path / "out", encoder, aligner, options=CorpusOptions(jobs=1), manifest=man)
     assert _pairs(result) == WANT
-    assert all(p["pair_score"] is None for p in result.summary["pairs"])  # fixed, not found
+    assert all(p.pair_score is None for p in result.summary.pairs)  # fixed, not found
     assert sorted(u["document"] for u in result.unpaired) == sorted(GOLD["unpaired"])
 
 
@@ -232,17 +233,18 @@ def test_dask_cluster_writes_the_same_outputs_as_the_local_run(tmp_path, encoder
         client.wait_for_workers(2, timeout=120)
         with distributed.get_task_stream(client) as stream:
             remote = run_corpus(folder, tmp_path / "dask", encoder, aligner,
-                                options=BatchOptions(jobs=1, scheduler=client))
+                                options=CorpusOptions(jobs=1, scheduler=client))
         ran = [str(t["key"]) for t in stream.data]
     assert sum("run_pair_task" in k for k in ran) == 2, ran  # both pairs really ran on the cluster
-    assert remote.summary["workers"] == 2
+    assert remote.summary.workers == 2
     assert _pairs(remote) == WANT
     _same_outputs(reference, tmp_path / "dask")
 
 
 _ORPHAN_SCRIPT = """
 import sys, time
-from align.batch import LoadTask, LocalRunner, load_task
+from align.corpus.runners import LocalRunner
+from align.corpus.tasks import LoadTask, load_task
 from align.segment import SENTENCES
 runner = LocalRunner(1, inline_below=0)
 list(runner.imap(load_task, [LoadTask(sys.argv[1], "sv", SENTENCES)]))

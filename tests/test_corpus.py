@@ -65,8 +65,7 @@ def test_output_folder_inside_the_input_folder_is_not_read_back(tmp_path):
 
 
 def test_a_memory_in_the_folder_is_re_checked(tmp_path, encoder):
-    from align.batch import BatchOptions
-    from align.corpus import run_corpus
+    from align.corpus import CorpusOptions, run_corpus
     from align.documents import Alignment, Link, Sentence
     from align.export import write_pairs
     from align.pipeline import make_aligner
@@ -79,8 +78,8 @@ def test_a_memory_in_the_folder_is_re_checked(tmp_path, encoder):
     folder = tmp_path / "in"
     write_pairs(Alignment(src, tgt, [Link((k,), (k,), 0.9) for k in range(3)]), folder / "memory.tmx", "tmx")
     result = run_corpus(folder, tmp_path / "out", encoder, make_aligner("embedding", encoder),
-                        options=BatchOptions(jobs=1))
-    assert [(p["languages"], p["links"]) for p in result.summary["pairs"]] == [("sv-en", 3)]
+                        options=CorpusOptions(jobs=1))
+    assert [(p.languages, p.links) for p in result.summary.pairs] == [("sv-en", 3)]
     (res,) = result.results
     assert res.alignment.method == "tmx"
     assert [d.src for d in res.divergences if d.kind == "number-mismatch"] == [(0,)]  # 5 maj / 6 May
@@ -169,8 +168,7 @@ def test_a_translation_pairs_with_the_revision_it_translates_not_an_older_one(tm
 def test_forced_pairs_and_thresholds_are_recorded(tmp_path, encoder):
     import json
 
-    from align.batch import BatchOptions
-    from align.corpus import Thresholds, run_corpus
+    from align.corpus import CorpusOptions, Thresholds, run_corpus
     from align.pipeline import make_aligner
 
     folder = tmp_path / "in"
@@ -178,7 +176,7 @@ def test_forced_pairs_and_thresholds_are_recorded(tmp_path, encoder):
     for f in (SV, EN, EN_ONLY[0]):
         shutil.copy(f, folder / f.name)
     out = tmp_path / "out"
-    result = run_corpus(folder, out, encoder, make_aligner("embedding", encoder), options=BatchOptions(jobs=1),
+    result = run_corpus(folder, out, encoder, make_aligner("embedding", encoder), options=CorpusOptions(jobs=1),
                         thresholds=Thresholds(min_cover=0.2), forced=[(folder / EN_ONLY[0].name, folder / SV.name)])
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert [(p["source"], p["target"]) for p in summary["pairs"]] == [(EN_ONLY[0].name, SV.name)]
