@@ -1,7 +1,9 @@
 """Every file corpus mode writes into OUT: per pair, merged memories per language pair, the report, the summary.
 
-Each is written atomically; the per-pair files are listed in the pair's
-resume record, so that a pair whose outputs are gone is redone.
+Memories go through the export registry (``align.export.write``), reports
+through ``align.export.report``; each file is written atomically. The
+per-pair files are listed in the pair's resume record, so that a pair
+whose outputs are gone is redone.
 """
 
 from __future__ import annotations
@@ -9,10 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..export import write_pairs
-from ..export.atomic import write_text
+from ..export import write, write_text
 from ..export.report import render_html, write_divergences_json
-from ..export.tmx import write_tmx
 from ..pipeline import PairResult
 
 
@@ -27,8 +27,8 @@ def write_pair_outputs(res: PairResult, out: Path, stem: str, segtype: str = "se
 
     paths = {"tmx": out / f"{stem}.tmx", "tsv": out / f"{stem}.tsv",
              "divergences": out / f"{stem}.divergences.json", "review": out / f"{stem}.review.json"}
-    write_pairs(res.alignment, paths["tmx"], "tmx", segtype=segtype, split_even=split_even)
-    write_pairs(res.alignment, paths["tsv"], "tsv", segtype=segtype, split_even=split_even)
+    for fmt in ("tmx", "tsv"):
+        write(res.alignment, paths[fmt], fmt, segtype=segtype, split_even=split_even)
     write_divergences_json(res.alignment, res.divergences, paths["divergences"],
                            selection=checks.describe() if checks is not None else None)  # which checks ran
     write_review(res, paths["review"])  # for `align review`: correct the links in the browser
@@ -48,7 +48,7 @@ def write_merged(results: list[PairResult], out: Path, segtype: str = "sentence"
         while name in taken:  # a document called "merged": never overwrite its own TMX
             name = "_" + name
         path = out / name
-        n = write_tmx([r.alignment for r in rs], path, segtype=segtype, split_even=split_even)
+        n = write([r.alignment for r in rs], path, "tmx", segtype=segtype, split_even=split_even)
         merged[langs] = {"tmx": str(path), "pairs": len(rs), "units": n}
     return merged
 
