@@ -1,4 +1,4 @@
-"""Input readers: plain text, HTML, .docx, PDF (text layer) and TMX memories.
+"""Input readers: plain text, HTML, .docx, PDF (text layer), subtitles (SRT, WebVTT) and TMX memories.
 
 Every reader but TMX returns the document's plain text with one paragraph per
 blank-line block, because the rest of the pipeline (language per paragraph,
@@ -11,6 +11,7 @@ expands entities: the inputs may come from anywhere.
 from __future__ import annotations
 
 import codecs
+from html import unescape
 import io
 import itertools
 import logging
@@ -26,7 +27,7 @@ from .documents import Alignment, Document, Link, Sentence, _legacy_8bit, clean_
 from .documents import read_text as read_plain
 from .errors import InputError
 
-SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".tmx")
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".srt", ".vtt", ".tmx")
 MAX_XML_BYTES = 256 * 1024 * 1024  # a .docx body larger than this once unzipped is refused (zip bombs)
 
 
@@ -40,6 +41,8 @@ def read_text(path: str | Path) -> str:
         return read_docx(p)
     if suffix == ".pdf":
         return read_pdf(p)
+    if suffix in (".srt", ".vtt"):
+        return read_subtitles(p)
     if suffix == ".tmx":
         raise InputError(f"{p}: a TMX translation memory is already aligned; re-check it with `align check {p}`")
     return read_plain(p)
@@ -56,6 +59,48 @@ def _paragraphs_text(paragraphs, p: Path, what: str) -> str:
     if not out:
         raise InputError(f"{p}: no text found in this {what}")
     return "\n\n".join(out) + "\n"
+
+
+# --- subtitles (SRT, WebVTT) ------------------------------------------------------------------------------------
+
+_CUE_TIMING = re.compile(r"\s*(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*-->\s*(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}(?:\s.*)?")
+_CUE_MARKUP = re.compile(r"<[^<>\n]*>|\{\\[^{}\n]*\}")  # <i>, <c.red>, <v Celia>, <00:01.500>; SRT's {\an8}
+_NOT_CUES = ("WEBVTT", "NOTE", "STYLE", "REGION")  # WebVTT's header and its blocks of comments and settings
+_SPEAKER = re.compile(r"[-‐–—]\s*\S")  # a dash that opens another speaker's line
+
+
+def subtitle_paragraphs(text: str) -> list[str]:
+    """The text of each cue of an SRT or WebVTT file, one paragraph per cue.
+
+    Cue numbers, timings, the WebVTT header and its NOTE/STYLE/REGION blocks are
+    not text (read as text they became units of the TMX and "numbers that
+    differ" wherever two translations time a cue differently), nor is markup.
+    A cue's lines are joined into one: subtitle lines break where the screen is
+    full, not where a sentence ends (German wraps before a noun's capital), except
+    before a dash that gives the next line to another speaker.
+    """
+    cues: list[list[str]] = []
+    for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
+        lines = [line.strip() for line in block.strip("\n").split("\n")]
+        at = next((k for k, line in enumerate(lines) if _CUE_TIMING.fullmatch(line)), None)
+        if at is not None:
+            cues.append(lines[at + 1:])
+        elif cues and lines[0].split(maxsplit=1)[:1] not in [[w] for w in _NOT_CUES]:
+            cues[-1] += lines  # a blank line inside a cue: the rest of it (before the first cue: no text)
+    out = []
+    for cue in cues:
+        lines = [unescape(_CUE_MARKUP.sub("", line)).strip() for line in cue]
+        lines = [line for line in lines if line]
+        if lines:
+            out.append("".join(("\n" if k and _SPEAKER.match(line) else " " if k else "") + line
+                               for k, line in enumerate(lines)))
+    return out
+
+
+def read_subtitles(path: str | Path) -> str:
+    """An SRT or WebVTT file's cue texts (``subtitle_paragraphs``), a blank line between cues."""
+    p = Path(path)
+    return _paragraphs_text(subtitle_paragraphs(read_plain(p)), p, "subtitle file (no cue has a timing line)")
 
 
 # --- HTML -------------------------------------------------------------------------------------------------------
