@@ -38,9 +38,9 @@ import numpy as np
 
 from align import langid
 from align.aligners import EmbeddingAligner
-from align.batch import pairing_evidence
 from align.corpus import (TOP_K, Evidence, Thresholds, candidate_pairs, discover, document_means, pair_documents,
                           quick_params, sentence_vectors)
+from align.corpus.evidence import pairing_evidence
 from align.encoders import make_encoder
 from align.pipeline import load
 

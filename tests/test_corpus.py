@@ -192,3 +192,24 @@ def test_a_manifest_sets_the_pairing_thresholds(tmp_path):
 
     (tmp_path / "m.toml").write_text(f'folder = "{SV.parent}"\n[options]\nmin_cover = 0.3\nmin_gain = 0.2\n')
     assert read_manifest(tmp_path / "m.toml").options == {"min_cover": 0.3, "min_gain": 0.2}
+
+
+def test_the_quick_pass_without_the_peel_gives_the_same_links_and_cover(seed_docs, encoder):
+    # the peel only names a merge's unsupported sentences: leaving it out of pairing's quick pass must not move
+    # a link or change a score, in order or shuffled (the control), or the pairing evidence would change
+    from dataclasses import replace
+
+    from align.aligners import EmbeddingAligner
+    from align.corpus.evidence import pairing_evidence, shuffled
+    from align.corpus.pairing import quick_params
+    from align.pipeline import align_documents
+
+    sv, en = seed_docs["001_acca24cc4dc759c1.txt"], seed_docs["000_5712cbd26d8e2ee2.txt"]
+    quick = EmbeddingAligner(encoder, quick_params())
+    peeled = EmbeddingAligner(encoder, replace(quick_params(), peel="report"))
+    assert quick.p.peel == "off"
+    for tgt in (en, shuffled(en, 1), seed_docs["004_6f75c1f964cf4579.txt"]):
+        plain = [(l.src, l.tgt, l.score) for l in align_documents(sv, tgt, quick).links]
+        assert plain == [(l.src, l.tgt, l.score) for l in align_documents(sv, tgt, peeled).links]
+    assert pairing_evidence(quick, sv, en, 0.15) == pairing_evidence(peeled, sv, en, 0.15)
+    assert any(l.unsupported_src or l.unsupported_tgt for l in align_documents(sv, shuffled(en, 1), peeled).links)

@@ -11,7 +11,7 @@ import bisect
 import random
 from dataclasses import replace
 
-from ..documents import Document, Link
+from ..documents import Alignment, Document, Link
 from ..pipeline import align_documents
 
 CONFIDENT = 0.5  # a link at least this sure counts as covering its sentences
@@ -20,16 +20,20 @@ CONTROL_SEEDS = (1, 2, 3)
 
 
 def coverage_of(aligner, a: Document, b: Document) -> tuple[float, float, float]:
-    """Shares of the characters of (both documents, ``a``, ``b``) that sit in confident links.
+    """``cover`` of the alignment of ``a`` and ``b``."""
+    return cover(align_documents(a, b, aligner))
+
+
+def cover(al: Alignment) -> tuple[float, float, float]:
+    """Shares of the characters of (both documents, source, target) that sit in confident links.
 
     Links of any bead type count (free translations merge and split
     sentences), but only on one monotone path: pairs the aligner rescued out
     of order are left out, so scattered look-alike sentences of two texts on
     one topic add nothing.
     """
-    al = align_documents(a, b, aligner)
-    size_a = [len(s.text) for s in a.sentences]
-    size_b = [len(s.text) for s in b.sentences]
+    size_a = [len(s.text) for s in al.src.sentences]
+    size_b = [len(s.text) for s in al.tgt.sentences]
     got_a = got_b = 0
     for link in monotone([l for l in al.links if l.src and l.tgt]):
         if link.score >= CONFIDENT:
@@ -92,10 +96,18 @@ def pairing_evidence(aligner, a: Document, b: Document, min_cover: float = 0.0) 
     order keeps only about 2·√n sentences in a monotone path. -1 where no
     control was run.
     """
-    cover = coverage_of(aligner, a, b)
-    control = -1.0
-    if cover[0] >= min_cover and min(len(a.sentences), len(b.sentences)) < CONTROL_BELOW and len(b.sentences) > 1:
-        control = max(coverage_of(aligner, a, shuffled(b, seed))[0] for seed in CONTROL_SEEDS)
-    return (*cover, control)
+    return evidence_of(align_documents(a, b, aligner), aligner, min_cover)
 
 
+def evidence_of(al: Alignment, control, min_cover: float = 0.0) -> tuple[float, ...]:
+    """``pairing_evidence`` from an alignment already made, ``control`` aligning the shuffled texts.
+
+    The alignment may be the final one (corpus mode's pairs reuse it: the same
+    aligner on the same inputs gives the same links), the control the quick pass.
+    """
+    a, b = al.src, al.tgt
+    both = cover(al)
+    shuffled_cover = -1.0
+    if both[0] >= min_cover and min(len(a.sentences), len(b.sentences)) < CONTROL_BELOW and len(b.sentences) > 1:
+        shuffled_cover = max(coverage_of(control, a, shuffled(b, seed))[0] for seed in CONTROL_SEEDS)
+    return (*both, shuffled_cover)
