@@ -69,8 +69,8 @@ _NOT_CUES = ("WEBVTT", "NOTE", "STYLE", "REGION")  # WebVTT's header and its blo
 _SPEAKER = re.compile(r"[-‐–—]\s*\S")  # a dash that opens another speaker's line
 
 
-def subtitle_paragraphs(text: str) -> list[str]:
-    """The text of each cue of an SRT or WebVTT file, one paragraph per cue.
+def subtitle_cues(text: str) -> list[str]:
+    """The text of each cue of an SRT or WebVTT file.
 
     Cue numbers, timings, the WebVTT header and its NOTE/STYLE/REGION blocks are
     not text (read as text they became units of the TMX and "numbers that
@@ -98,9 +98,15 @@ def subtitle_paragraphs(text: str) -> list[str]:
 
 
 def read_subtitles(path: str | Path) -> str:
-    """An SRT or WebVTT file's cue texts (``subtitle_paragraphs``), a blank line between cues."""
+    """An SRT or WebVTT file's cue texts (``subtitle_cues``), a line each, all in one paragraph.
+
+    Cues are timing, not structure: where one translation splits a sentence pair over two cues and the other
+    keeps it in one, the 1-2 link must not pay for crossing a paragraph (as a paragraph per cue made it: the
+    second part was then left over and reported missing). The blank line at the end makes the cues one block
+    (in a text without any blank line each line is a paragraph of its own).
+    """
     p = Path(path)
-    return _paragraphs_text(subtitle_paragraphs(read_plain(p)), p, "subtitle file (no cue has a timing line)")
+    return _paragraphs_text(["\n".join(subtitle_cues(read_plain(p)))], p, "subtitle file (no cue has a timing line)") + "\n"
 
 
 # --- HTML -------------------------------------------------------------------------------------------------------

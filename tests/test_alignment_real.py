@@ -118,6 +118,36 @@ def test_subtitle_sentence_against_two_is_one_link(aligned, pair):
     assert not wrong, "\n".join(wrong)
 
 
+def _split_cue(vtt: str, text: str, first: str) -> str:
+    """``vtt`` with the cue that reads ``text`` cut in two after ``first`` (its timing halved, its lines unchanged)."""
+    m = re.search(r"(?m)^(\S+)\n(\d\d:\d\d:\d\d\.\d{3}) --> (\d\d:\d\d:\d\d\.\d{3})\n" + re.escape(text) + "\n", vtt)
+    assert m, text
+    cue, start, end = m.groups()
+    rest = text[len(first):].strip()
+    return vtt.replace(m.group(0), f"{cue}\n{start} --> {end}\n{first}\n\n{cue}b\n{start} --> {end}\n{rest}\n")
+
+
+def test_subtitle_sentence_pair_split_over_two_cues_is_one_link(aligned, tmp_path):
+    """Another subtitler times the second sentence as a cue of its own: the 1-2 link must still be made (a
+    paragraph per cue made it pay for crossing one, and the short part was reported missing)."""
+    pair = next(p for p in SUBTITLE_GOLD if p["name"] == "tears-of-steel-nl-ru")
+    vtt = (SUBTITLES / pair["tgt"]).read_text("utf-8")
+    split = [place for place in pair["places"] if re.search(r"[.!?] ", place["tgt"])]  # two sentences in one cue
+    assert split
+    for place in split:
+        vtt = _split_cue(vtt, place["tgt"], place["tgt"][:re.search(r"[.!?] ", place["tgt"]).end()].strip())
+    recued = tmp_path / "tos.ru.vtt"
+    recued.write_text(vtt, "utf-8")
+    result = aligned(SUBTITLES / pair["src"], recued, pair["src_lang"], pair["tgt_lang"])
+    al = result.alignment
+    missing_src, missing_tgt = _missing_ids(result)
+    for place in split:
+        link = _link_of(result, "tgt", _find_start(al.tgt.sentences, place["tgt"]))
+        assert (_side_text(al.src, link.src), _side_text(al.tgt, link.tgt)) == (place["src"], place["tgt"]), \
+            _describe(result, link)
+        assert not missing_tgt & set(link.tgt), f"reported missing: {_describe(result, link)}"
+
+
 @pytest.mark.parametrize("pair", SUBTITLE_GOLD, ids=[p["name"] for p in SUBTITLE_GOLD])
 def test_subtitle_cue_numbers_and_timings_are_not_text(aligned, pair, tmp_path):
     """A subtitle file's cue numbers and timings are not sentences: they must not reach the TMX, nor be
