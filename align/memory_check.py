@@ -2,18 +2,22 @@
 
 A memory is read as a stream (any format ``align convert`` reads) and embedded
 block by block through the project's cached encoder, so memory stays flat and
-an interrupted run resumes from the cache. Each unit is scored against its
-*local background*: the four most similar other-side segments among the 32
-units around it. A plain cosine of e5 vectors is high for any two sentences
-on the same topic (neighbours in a document, messages of one program); what
-sets a translation apart is that it is closer to its source than the text
-around it is (the margin criterion of bitext mining, LASER/Vecalign): a unit
-whose margin is not above zero is misaligned. The floor is fixed rather than
-relative to the memory's own margins, so that a badly damaged memory cannot
-hide its damage by lowering the median (a robust z of the margin flagged 0.6
-of unrelated units in a memory where half were unrelated; the fixed floor
-0.97). Thresholds were chosen on Text+Berg de-fr and measured unchanged on
-zh-en and five PostgreSQL catalogues (``python -m eval.tmcheck``).
+an interrupted run resumes from the cache. Nothing is a cosine fixed on one
+language pair: each memory is its own reference.
+
+- Vectors are centred on each side's running mean (e5 vectors of one language
+  share a large common direction that drowns the differences between pairs).
+- A unit's ``csls`` is its cosine minus the mean of the best cosine its source
+  has with any other target of the window and its target with any other source
+  (CSLS, the k = 1 margin of bitext mining): how much better its own pair fits
+  than the best stranger does.
+- The memory's own null: the same number for random pairs of units far apart
+  in the window, which are not translations whatever the memory is. A unit is
+  ``misaligned`` when, at its score, a non-translation is likelier than a
+  translation (Efron's local false discovery rate: the two densities and the
+  share of non-translations estimated from this memory), or when a neighbour's
+  segment fits it about as well as its own does (a shift by one) and it is not
+  clearly a translation either.
 
 Findings per unit: ``misaligned`` (naming the neighbour unit the target or
 source belongs to, when the memory keeps document order), ``low-similarity``
@@ -83,6 +87,9 @@ class MemoryCheck:
     seconds: float = 0.0
     embedded: int = 0  # segments the encoder really embedded (the rest came from the cache)
     encoder: str = ""
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, and "STAGE cpu" (CPU seconds)
+    # per unit: csls, local (shift margin), log_ratio, ok; and null (random pairs): to re-judge with another Rule
+    evidence: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def units(self) -> int:
@@ -93,6 +100,18 @@ class MemoryCheck:
         for f in self.findings:
             out.setdefault(f.unit, []).append(f)
         return out
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When a unit is misaligned, from its P(non-translation) and its shift margin (see unit_scores)."""
+
+    bad: float = BAD_POSTERIOR
+    shift_floor: float = SHIFT_FLOOR
+    shift_posterior: float = SHIFT_POSTERIOR
+
+    def misaligned(self, p_bad: np.ndarray, shift: np.ndarray) -> np.ndarray:
+        return (p_bad > self.bad) | ((p_bad > self.shift_posterior) & (shift < 0))
 
 
 @dataclass
@@ -125,6 +144,21 @@ class _Features:
                 cat(self.nb, (0, 4)))
 
 
+class _Clock:
+    """Seconds spent per stage of a check: wall time, and CPU time (all threads; what a busy machine hides)."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, float] = {}
+        self._t, self._cpu = time.perf_counter(), time.process_time()
+
+    def lap(self, stage: str) -> None:
+        """Charge the time since the last lap to ``stage`` (and its CPU time to ``stage cpu``)."""
+        now, cpu = time.perf_counter(), time.process_time()
+        self.stages[stage] = self.stages.get(stage, 0.0) + now - self._t
+        self.stages[f"{stage} cpu"] = self.stages.get(f"{stage} cpu", 0.0) + cpu - self._cpu
+        self._t, self._cpu = now, cpu
+
+
 @dataclass
 class _Centre:
     """Running sums of each side's vectors: e5 vectors share a large common direction per language, and
@@ -154,12 +188,13 @@ def _clip(text: str, n: int = 80) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _blocks(units: Iterator, encoder, size: int, progress, centre: _Centre) -> Iterator[_Block]:
+def _blocks(units: Iterator, encoder, size: int, progress, centre: _Centre, clock: _Clock) -> Iterator[_Block]:
     """Read, clean and embed the memory ``size`` units at a time."""
     start, src, tgt = 0, [], []
     dims: list[int] = []
 
     def embed() -> _Block:
+        clock.lap("read")
         ok = np.array([bool(s) and bool(t) for s, t in zip(src, tgt)], dtype=bool)
         texts = [s for s, o in zip(src, ok) if o] + [t for t, o in zip(tgt, ok) if o]
         if not texts and not dims:  # a block of empty units only: its zero vectors still need the model's width
@@ -177,6 +212,7 @@ def _blocks(units: Iterator, encoder, size: int, progress, centre: _Centre) -> I
         S[ok], T[ok] = vecs[:n], vecs[n:]
         if n:
             centre.add(vecs[:n], vecs[n:])
+        clock.lap("embed")
         return _Block(start, list(src), list(tgt), S, T, ok)
 
     for unit in units:
@@ -403,6 +439,7 @@ def check_memory(path: str | Path, encoder, fmt: Optional[str] = None, src_lang:
     oks: list[np.ndarray] = []
     prev: Optional[_Block] = None
     centre = _Centre()
+    clock = _Clock()
 
     def score(cur: _Block, before: Optional[_Block], after: Optional[_Block]) -> None:
         """Score ``cur`` with the edges of its neighbouring blocks as background."""
@@ -424,6 +461,7 @@ def check_memory(path: str | Path, encoder, fmt: Optional[str] = None, src_lang:
         feats.null.append(got.null), feats.nb.append(got.nb)
         feats.log_ratio.append(_log_ratio(cur.src, cur.tgt))
         oks.append(cur.ok)
+        clock.lap("score")
         for k, (s, t) in enumerate(zip(cur.src, cur.tgt)):
             unit = cur.start + k
             if not s or not t:
@@ -433,11 +471,14 @@ def check_memory(path: str | Path, encoder, fmt: Optional[str] = None, src_lang:
             found = repeats.check(unit, s, t)
             if found:
                 findings.append(found)
+        clock.lap("repeats")
         findings.extend(_untranslated(cur, s_lang, t_lang))
+        clock.lap("untranslated")
         findings.extend(_pair_checks(str(path), cur, s_lang, t_lang, runs))
+        clock.lap("value and name checks")
 
     before: Optional[_Block] = None
-    for blk in _blocks(iter(bt), encoder, block, progress, centre):
+    for blk in _blocks(iter(bt), encoder, block, progress, centre, clock):
         if prev is not None:
             score(prev, before, blk)
             before = prev
@@ -447,12 +488,14 @@ def check_memory(path: str | Path, encoder, fmt: Optional[str] = None, src_lang:
     ok = np.concatenate(oks) if oks else np.zeros(0, bool)
     if not ok.any():
         raise InputError(f"{path}: no translation units with both languages")
-    scores, meaning_findings = _judge(feats, ok, findings)
+    clock.lap("read")
+    scores, meaning_findings, evidence = _judge(feats, ok, findings)
     findings.extend(meaning_findings)
     findings.sort(key=lambda f: (f.unit, {"error": 0, "warning": 1, "note": 2}[f.severity], f.kind))
+    clock.lap("judge")
     embedded = getattr(getattr(encoder, "stats", None), "embedded", 0) - embedded0
     return MemoryCheck(str(path), bt.src_lang, bt.tgt_lang, scores, findings, time.perf_counter() - t0, embedded,
-                       getattr(encoder, "name", ""))
+                       getattr(encoder, "name", ""), clock.stages, evidence)
 
 
 def count_units(path: str | Path, fmt: Optional[str] = None, src_lang: Optional[str] = None,
@@ -524,7 +567,7 @@ def non_translation_odds(score: np.ndarray, null: np.ndarray) -> np.ndarray:
 
 
 def unit_scores(csls: np.ndarray, local: np.ndarray, null: np.ndarray, log_ratio: np.ndarray,
-                ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                ok: np.ndarray, rule: Rule = Rule()) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(P(non-translation), shift margin, length z, score) per unit; score in [0, 1], misaligned below 0.5.
 
     A unit is misaligned when it is likelier a non-translation than a
@@ -537,20 +580,21 @@ def unit_scores(csls: np.ndarray, local: np.ndarray, null: np.ndarray, log_ratio
     p_bad = np.ones(len(csls))
     p_bad[ok] = non_translation_odds(csls[ok], null)
     spread = max(float(null.std()), 1e-3) if len(null) > 1 else 0.05
-    shift = (local - SHIFT_FLOOR * spread) / spread  # < 0: a neighbour fits as well
+    shift = (local - rule.shift_floor * spread) / spread  # < 0: a neighbour fits as well
     lz = _robust_z(log_ratio, ok)
     score = 1.0 - p_bad
-    shifted = (p_bad > SHIFT_POSTERIOR) & np.isfinite(shift)
+    shifted = (p_bad > rule.shift_posterior) & np.isfinite(shift)
     shift_score = 0.5 * (1.0 + np.tanh(np.where(np.isfinite(shift), shift, 30.0)))
     score = np.where(shifted, np.minimum(score, shift_score), score)
     score = score * np.exp(-0.5 * np.maximum(0.0, np.abs(lz) - LENGTH_FREE))
     return p_bad, shift, lz, np.where(ok, np.clip(score, 0.0, 1.0), 0.0)
 
 
-def _judge(feats: _Features, ok: np.ndarray, findings: list[Finding]) -> tuple[np.ndarray, list[Finding]]:
+def _judge(feats: _Features, ok: np.ndarray, findings: list[Finding]) -> tuple[np.ndarray, list[Finding], dict]:
     """Turn the per-unit numbers into scores and meaning findings, once the whole memory is known."""
     sim, csls, local, null, log_ratio, nb = feats.stack()
     p_bad, shift, lz, scores = unit_scores(csls, local, null, log_ratio, ok)
+    bads = Rule().misaligned(p_bad, shift)
     mz = _robust_z(csls, ok)
     untranslated = {f.unit for f in findings if f.kind == "untranslated"}
     for u in untranslated:
@@ -562,8 +606,7 @@ def _judge(feats: _Features, ok: np.ndarray, findings: list[Finding]) -> tuple[n
         u = int(u)
         if u in untranslated:
             continue
-        bad = p_bad[u] > BAD_POSTERIOR or (p_bad[u] > SHIFT_POSTERIOR and shift[u] < 0)
-        if bad:
+        if bads[u]:
             hits = _neighbour_units(u, sim, float(sim[u] - local[u]) if np.isfinite(local[u]) else 1.0, nb[u], usual)
             severity = "error" if p_bad[u] > ERROR_POSTERIOR or hits else "warning"
             where = _neighbour(hits, u) or (
@@ -584,7 +627,7 @@ def _judge(feats: _Features, ok: np.ndarray, findings: list[Finding]) -> tuple[n
                                f"(a partial translation).",
                                {"extra": extra, "length_z": round(float(lz[u]), 2),
                                 "score": round(float(scores[u]), 4)}))
-    return scores, out
+    return scores, out, {"csls": csls, "local": local, "null": null, "log_ratio": log_ratio, "ok": ok}
 
 
 def _neighbour_units(u: int, sims: np.ndarray, bg: float, nb: np.ndarray, usual: float) -> list[dict]:

