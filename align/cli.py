@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.exceptions import TyperException
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -57,7 +58,7 @@ DEVICE_OPTION = typer.Option("auto", "--device",
 
 def _encoder(model: Optional[str], no_cache: bool, engine: str = "auto", threads: Optional[int] = None,
              device: str = "auto"):
-    from .encoders import make_encoder
+    from .api import make_encoder
 
     return make_encoder(model, cache=not no_cache, engine=engine, threads=threads, device=device)
 
@@ -102,33 +103,6 @@ def _warn_language(doc, given: Optional[str], option: str) -> None:
                       highlight=False)
 
 
-def _read_presplit(path: Path, lang: Optional[str]):
-    """A file with one sentence per line, taken as it is (``pipeline.read_presplit``, which the benchmarks call too)."""
-    from .pipeline import read_presplit
-
-    return read_presplit(path, lang)
-
-
-def _load_pair(src: Path, tgt: Path, src_lang, tgt_lang, presplit: bool, seg=None):
-    from .pipeline import load_one
-    from .segment import SENTENCES
-
-    seg = seg or SENTENCES
-    if presplit:
-        if seg != SENTENCES:
-            raise InputError("--presplit inputs are already segmented: drop --srx / --segtype")
-        a, b = _read_presplit(src, src_lang), _read_presplit(tgt, tgt_lang)
-    else:
-        # --srx-lang names the source side's rules (the side a CAT tool segments)
-        a, b = load_one(src, src_lang, seg=seg), load_one(tgt, tgt_lang, seg=seg.with_lang(None))
-    if src.resolve() == tgt.resolve() or os.path.samefile(src, tgt):  # symlinks, "..", hard links
-        raise InputError(f"{src}: source and target are the same file")
-    if not a.sentences or not b.sentences:
-        raise InputError(f"{src if not a.sentences else tgt}: no sentences found")
-    return a, b
-
-
-REPORT_SUFFIXES = (".html", ".htm", ".md", ".json", ".csv")
 # which findings a run reports (``checks.selection``), as QA tools choose theirs
 MIN_SEVERITY_OPTION = typer.Option("note", "--min-severity",
                                    help="Report only findings this sure or surer: error, warning or note (all).")
@@ -138,22 +112,9 @@ SKIP_CHECKS_OPTION = typer.Option(None, "--skip-checks", help="Do not run these 
 
 
 def _write_report(path: Path, results, unpaired=None, select=None) -> None:
-    from .export.atomic import write_text
-    from .export.report import render_csv, render_html, render_markdown, write_divergences_json
+    from .api import write_report
 
-    _check_report_name(path)
-    ext = path.suffix.lower()
-    chosen = select.describe() if select is not None else None
-    if ext in (".html", ".htm"):
-        write_text(path, render_html(results, unpaired, selection=chosen))
-    elif ext == ".md":
-        write_text(path, render_markdown(results, unpaired, selection=chosen))
-    elif ext == ".csv":
-        write_text(path, render_csv(results))
-    elif len(results) == 1:
-        write_divergences_json(results[0].alignment, results[0].divergences, path, selection=chosen)
-    else:
-        raise InputError(f"{path}: a JSON report holds one pair; use .html, .md or .csv for several")
+    write_report(path, results, unpaired, select)
 
 
 def _divergence_lines(divs) -> None:
@@ -197,9 +158,8 @@ def pair(
     from .checks import selection
 
     select = selection(min_severity, checks, skip_checks)  # a bad name fails before any work
+    from .api import align_and_check, make_aligner, read_pair, write
     from .languages import region_tag
-    from .pipeline import make_aligner, run_pair
-    from .export import write
 
     src_locale, tgt_locale = _tag(src_locale, "--src-locale"), _tag(tgt_locale, "--tgt-locale")
     src_locale = src_locale or region_tag(src_lang, "--src-lang")
@@ -211,20 +171,14 @@ def pair(
         _check_report_name(report)
     _check_writable(output, report)
     encoder = _encoder(model, no_cache, engine, threads, device) if method == "embedding" else None  # checks --device
-    a, b = _load_pair(src, tgt, src_lang, tgt_lang, presplit, seg)
+    a, b = read_pair(src, tgt, src_lang, tgt_lang, presplit=presplit, segmentation=seg)
     _warn_language(a, src_lang, "--src-lang")
     _warn_language(b, tgt_lang, "--tgt-lang")
     aligner = make_aligner(method, encoder)
     with err.status(f"aligning {len(a.sentences)} {a.lang} and {len(b.sentences)} {b.lang} sentences…"):
-        result = run_pair(a, b, aligner, select)
-    options = {"src_locale": src_locale, "tgt_locale": tgt_locale, "segtype": segtype, "min_score": min_score,
-               "split_even": seg.srx is not None}
-    if fmt_name == "review":
-        from .review import write_review
-
-        write_review(result, output)
-    else:
-        write(result.alignment, output or "-", fmt_name, **options)
+        result = align_and_check(a, b, aligner, select)
+    write(result, output or "-", fmt_name, src_locale=src_locale, tgt_locale=tgt_locale, segtype=segtype,
+          min_score=min_score, split_even=seg.srx is not None)
     if report is not None:
         _write_report(report, [result], select=select)
     links = sum(1 for l in result.alignment.links if l.src and l.tgt)
@@ -257,8 +211,9 @@ def _check_output_folder(path: Path) -> None:
 
 
 def _check_report_name(path: Path) -> None:
-    if path.suffix.lower() not in REPORT_SUFFIXES:
-        raise InputError(f"{path}: the report must end in .html, .md, .json or .csv")
+    from .export.report import check_report_name
+
+    check_report_name(path)
 
 
 @app.command()
@@ -284,7 +239,7 @@ def check(
 
     # a bad name fails before any work; a memory alone reports its own kinds (misaligned, inconsistent, ...)
     select = selection(min_severity, checks, skip_checks, MEMORY_KINDS if tgt is None else None)
-    from .pipeline import PairResult, make_aligner, run_pair
+    from .api import align_and_check, make_aligner, read_pair
 
     _check_report_name(output)
     _check_writable(output)
@@ -295,11 +250,11 @@ def check(
         return
     else:
         aligner = make_aligner("embedding", _encoder(model, no_cache, engine, threads, device))
-        a, b = _load_pair(src, tgt, src_lang, tgt_lang, False)
+        a, b = read_pair(src, tgt, src_lang, tgt_lang)
         _warn_language(a, src_lang, "--src-lang")
         _warn_language(b, tgt_lang, "--tgt-lang")
         with err.status("aligning and checking…"):
-            result = run_pair(a, b, aligner, select)
+            result = align_and_check(a, b, aligner, select)
     _write_report(output, [result], select=select)
     _divergence_lines(result.divergences)
     err.print(f"report: {output}")
@@ -613,6 +568,7 @@ def evaluate(
     tgt: list[Path] = typer.Option([], "--tgt", help="With --errors: the target sentence file(s), likewise."),
 ) -> None:
     """Score alignments against gold links (strict and lax precision, recall, F1)."""
+    from .api import read
     from .scoring import disagreements, format_disagreements, read_links, score
 
     if len(gold) != len(pred):
@@ -634,7 +590,7 @@ def evaluate(
             return None
         out = []
         for f in files:
-            doc = _read_presplit(f, "und")
+            doc = read(f, "und", presplit=True)
             texts = [""] * (max(doc.ids, default=-1) + 1)
             for number, s in zip(doc.ids, doc.sentences):
                 texts[number] = s.text
@@ -720,11 +676,6 @@ def export_review_cmd(
     err.print(f"{path} → {output}: {n} {what} ({confirmed} of {len(data.links)} rows confirmed)")
 
 
-def _usage_error(e: BaseException) -> bool:
-    """Usage errors of typer's bundled click (or click itself): they know how to word themselves."""
-    return hasattr(e, "format_message") and hasattr(e, "exit_code")
-
-
 def main() -> None:
     """Entry point: run the app and turn every failure into a one-line message and an exit code."""
     try:
@@ -735,15 +686,16 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except (TyperException, click.ClickException) as e:  # usage errors (typer's bundled click, or click's own
+        # parameter types): they word themselves
+        err.print(f"[red]error:[/red] {escape(e.format_message())} (see align --help)", highlight=False)
+        sys.exit(1)
     except Exception as e:  # a bug would be exit 2: one line, never a traceback
-        if type(e).__name__ == "Abort":
-            err.print("aborted")
-            sys.exit(130)
-        if type(e).__name__ == "Exit":
-            sys.exit(getattr(e, "exit_code", 0))
-        if _usage_error(e):
-            err.print(f"[red]error:[/red] {escape(e.format_message())} (see align --help)", highlight=False)
-            sys.exit(1)
         err.print(f"[red]internal error:[/red] {type(e).__name__}: {escape(str(e))}", highlight=False)
         sys.exit(2)
     sys.exit(result if isinstance(result, int) else 0)

@@ -5,9 +5,11 @@ This is the library API the CLI and corpus mode call; nothing here prints.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import langid
 from .checks import check_alignment
@@ -15,6 +17,9 @@ from .documents import Alignment, Divergence, Document, Sentence, clean_text
 from .errors import InputError
 from .readers import read_text
 from .segment import SENTENCES, Segmentation, paragraph_spans, segment
+
+if TYPE_CHECKING:
+    from .aligners.base import Aligner
 
 
 def documents_from_text(text: str, path: str, lang: str | None = None, split: bool = True,
@@ -96,7 +101,12 @@ def read_presplit(path: str | Path, lang: str | None = None) -> Document:
     """
     from .documents import read_text as read_plain_text
 
-    text = read_plain_text(path)
+    return presplit_document(read_plain_text(path), str(path), Path(path).name, lang)
+
+
+def presplit_document(text: str, path: str, name: str, lang: str | None = None) -> Document:
+    """``text``'s lines as the sentences of a Document (``read_presplit``; a list of sentences joined by
+    newlines). The language is detected when not given."""
     sentences: list[Sentence] = []
     ids: list[int] = []
     pos, para, blank = 0, 0, False
@@ -118,7 +128,30 @@ def read_presplit(path: str | Path, lang: str | None = None) -> Document:
             spans[-1] = (spans[-1][0], s.end)
         else:
             spans.append((s.start, s.end))
-    return Document(str(path), Path(path).name, text, lang, spans, sentences, ids=ids)
+    return Document(path, name, text, lang, spans, sentences, ids=ids)
+
+
+def read_pair(src: str | Path, tgt: str | Path, src_lang: str | None = None, tgt_lang: str | None = None,
+              presplit: bool = False, seg: Segmentation = SENTENCES) -> tuple[Document, Document]:
+    """A document and its translation, each read whole as one language (``align pair``'s inputs).
+
+    Two names for one file are refused before either is read, and a side with no
+    sentences before the other is read. ``seg`` cuts the source side; the target
+    side is cut by the same rules for its own language.
+    """
+    if presplit and seg != SENTENCES:
+        raise InputError("--presplit inputs are already segmented: drop --srx / --segtype")
+    src, tgt = Path(src), Path(tgt)
+    if src.resolve() == tgt.resolve() or (src.exists() and tgt.exists() and os.path.samefile(src, tgt)):
+        raise InputError(f"{src}: source and target are the same file")  # symlinks, "..", hard links
+    docs = []
+    for path, lang, side_seg in ((src, src_lang, seg), (tgt, tgt_lang, seg.with_lang(None))):
+        # --srx-lang names the source side's rules (the side a CAT tool segments)
+        doc = read_presplit(path, lang) if presplit else load_one(path, lang, seg=side_seg)
+        if not doc.sentences:
+            raise InputError(f"{path}: no sentences found")
+        docs.append(doc)
+    return docs[0], docs[1]
 
 
 def line_links(al: Alignment) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -126,8 +159,9 @@ def line_links(al: Alignment) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     return [(tuple(al.src.sentence_ids(l.src)), tuple(al.tgt.sentence_ids(l.tgt))) for l in al.links]
 
 
-def make_aligner(method: str, encoder=None, params=None):
-    """The aligner ``align pair`` uses; ``params`` (``EmbeddingParams``) changes its settings (benchmarks)."""
+def make_aligner(method: str = "embedding", encoder=None, params=None) -> Aligner:
+    """The aligner ``align pair`` uses: ``embedding`` (the bundled encoder unless ``encoder`` is given) or
+    ``length``; ``params`` (``EmbeddingParams``) changes the embedding aligner's settings (benchmarks)."""
     from .aligners import EmbeddingAligner, LengthAligner
 
     if method == "length":
@@ -141,17 +175,14 @@ def make_aligner(method: str, encoder=None, params=None):
     raise InputError(f"unknown method {method!r} (use embedding or length)")
 
 
-def align_documents(src: Document, tgt: Document, aligner) -> Alignment:
+def align_documents(src: Document, tgt: Document, aligner: Aligner) -> Alignment:
     """Sentence-align two Documents."""
-    kwargs = {}
-    if aligner.name == "embedding":
-        # a sentence in a third language (neither side's) is rarely a translation
-        kwargs = dict(src_foreign=[bool(s.lang) and s.lang != tgt.lang for s in src.sentences],
-                      tgt_foreign=[bool(t.lang) and t.lang != src.lang for t in tgt.sentences])
     links = aligner.align([s.text for s in src.sentences], [t.text for t in tgt.sentences],
-                          [s.paragraph for s in src.sentences], [t.paragraph for t in tgt.sentences], **kwargs)
-    encoder = getattr(getattr(aligner, "encoder", None), "name", "")
-    return Alignment(src, tgt, links, method=aligner.name, encoder=encoder)
+                          [s.paragraph for s in src.sentences], [t.paragraph for t in tgt.sentences],
+                          # a sentence in a third language (neither side's) is rarely a translation
+                          src_foreign=[bool(s.lang) and s.lang != tgt.lang for s in src.sentences],
+                          tgt_foreign=[bool(t.lang) and t.lang != src.lang for t in tgt.sentences])
+    return Alignment(src, tgt, links, method=aligner.name, encoder=aligner.encoder.name if aligner.encoder else "")
 
 
 @dataclass
@@ -165,12 +196,12 @@ class PairResult:
     pair_score: float | None = None  # corpus mode: how surely these two translate each other
 
 
-def run_pair(src: Document, tgt: Document, aligner, select=None) -> PairResult:
+def run_pair(src: Document, tgt: Document, aligner: Aligner, select=None) -> PairResult:
     """Align two Documents and check them for divergences (those ``select``, a ``checks.Selection``, keeps).
 
     The checks get the aligner's encoder, to look again at sentences merged into 1-n links.
     """
     t0 = time.perf_counter()
     al = align_documents(src, tgt, aligner)
-    divs = check_alignment(al, getattr(aligner, "encoder", None), select)
+    divs = check_alignment(al, aligner.encoder, select)
     return PairResult(al, divs, time.perf_counter() - t0)

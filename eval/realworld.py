@@ -5,9 +5,9 @@
 
 Every pair under ``eval/data/realworld/`` (a folder with two documents and a ``meta.json``: sources,
 licence, languages, whether the versions are in sync and which content is one-sided) goes through
-exactly what ``align pair SRC TGT`` runs: ``align.cli._load_pair`` (``pipeline.load_one`` on each file),
-the bundled encoder as ``align.cli._encoder`` makes it (embedding cache on), ``make_aligner("embedding")``
-and ``run_pair`` with the check selection that ``--min-severity`` builds (``checks.selection``, where the
+exactly what ``align pair SRC TGT`` runs: ``align.read_pair`` (``pipeline.load_one`` on each file),
+the bundled encoder as ``align.make_encoder`` makes it (embedding cache on), ``align.make_aligner("embedding")``
+and ``align.align_and_check`` with the check selection that ``--min-severity`` builds (``checks.selection``, where the
 code has it). Languages are detected as the CLI does when no ``--src-lang``/``--tgt-lang`` is given (what
 a user types); ``--given-langs`` passes the pair's languages instead, and a detected language that
 differs from the pair's is printed either way.
@@ -119,11 +119,10 @@ def _selection(min_severity: str):
 
 def run_pair(pair: Pair, encoder, given_langs: bool, min_severity: str = "note"):
     """What ``align pair SRC TGT [--min-severity S]`` does for one pair (without writing files)."""
-    from align.cli import _load_pair
-    from align.pipeline import make_aligner, run_pair as align_and_check
+    from align import align_and_check, make_aligner, read_pair
 
     src_lang, tgt_lang = (pair.src_lang, pair.tgt_lang) if given_langs else (None, None)
-    a, b = _load_pair(pair.src, pair.tgt, src_lang, tgt_lang, False)
+    a, b = read_pair(pair.src, pair.tgt, src_lang, tgt_lang)
     aligner = make_aligner("embedding", encoder)
     select = _selection(min_severity)
     return align_and_check(a, b, aligner) if select is None else align_and_check(a, b, aligner, select)
@@ -235,12 +234,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, help="cores for the encoder (as align pair --threads)")
     args = ap.parse_args(argv)
 
-    from align.cli import _encoder
+    from align import make_encoder
 
     pairs = load_pairs(args.pair)
     verdicts = load_verdicts()
     keep = SEVERITIES[: SEVERITIES.index(args.min_severity) + 1]
-    encoder = _encoder(None, False, "auto", args.threads)
+    encoder = make_encoder(threads=args.threads)
     rows, alarms, failed = [], [], []
     print(f"{len(pairs)} pairs, {len({tuple(sorted((p.src_lang, p.tgt_lang))) for p in pairs})} language pairs; "
           f"languages {'given' if args.given_langs else 'detected as align pair does'}; encoder {encoder.name}")

@@ -150,10 +150,10 @@ def _two_documents():
 
 
 def test_header_props_tuids_and_language_tags(tmp_path, tmx_dtd):
-    from align.export.tmx import write_tmx
+    from align.export import write
 
     path = tmp_path / "merged.tmx"
-    assert write_tmx(list(_two_documents()), path, src_locale="sv_SE") == 4
+    assert write(list(_two_documents()), path, src_locale="sv_SE") == 4
     assert dtd_problems(tmx_dtd, path) == []
     root = etree.parse(str(path)).getroot()
     assert root.get("version") == "1.4"

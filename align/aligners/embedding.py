@@ -279,6 +279,11 @@ class EmbeddingAligner:
         self.encoder = encoder
         self.p = params or EmbeddingParams()
 
+    @property
+    def params(self) -> EmbeddingParams:
+        """Its settings (``Aligner.params``)."""
+        return self.p
+
     def align(self, src: list[str], tgt: list[str], src_paras: list[int] | None = None,
               tgt_paras: list[int] | None = None, src_foreign: list[bool] | None = None,
               tgt_foreign: list[bool] | None = None) -> list[Link]:

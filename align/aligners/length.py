@@ -105,8 +105,12 @@ class LengthAligner:
     """Gale–Church on character lengths, linear in the documents' length."""
 
     name = "length"
+    params = None  # no settings of its own (NLTK's costs): ``Aligner.params``
+    encoder = None  # it embeds nothing
 
-    def align(self, src: list[str], tgt: list[str], src_paras=None, tgt_paras=None) -> list[Link]:
+    def align(self, src: list[str], tgt: list[str], src_paras=None, tgt_paras=None, src_foreign=None,
+              tgt_foreign=None) -> list[Link]:
+        """Gale–Church judges by lengths alone: paragraphs and languages are not used."""
         n, m = len(src), len(tgt)
         if not n or not m:
             return [Link((i,), ()) for i in range(n)] + [Link((), (j,)) for j in range(m)]

@@ -13,7 +13,34 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..documents import Alignment, Divergence
+from ..errors import InputError
 from .atomic import write_text
+
+REPORT_SUFFIXES = (".html", ".htm", ".md", ".json", ".csv")
+
+
+def check_report_name(path: str | Path) -> None:
+    """Refuse a report name whose extension names no report format (before any work is done)."""
+    if Path(path).suffix.lower() not in REPORT_SUFFIXES:
+        raise InputError(f"{path}: the report must end in .html, .md, .json or .csv")
+
+
+def write_report(path: str | Path, results, unpaired: list[dict] | None = None,
+                 selection: dict | None = None) -> None:
+    """A divergence report of ``results`` (``PairResult``s) in the format the extension names: a page
+    (.html), Markdown, CSV, or JSON (one pair). ``selection``: ``checks.Selection.describe()``."""
+    check_report_name(path)
+    ext = Path(path).suffix.lower()
+    if ext in (".html", ".htm"):
+        write_text(path, render_html(results, unpaired, selection=selection))
+    elif ext == ".md":
+        write_text(path, render_markdown(results, unpaired, selection=selection))
+    elif ext == ".csv":
+        write_text(path, render_csv(results))
+    elif len(results) == 1:
+        write_divergences_json(results[0].alignment, results[0].divergences, path, selection=selection)
+    else:
+        raise InputError(f"{path}: a JSON report holds one pair; use .html, .md or .csv for several")
 
 
 def severity_counts(divs: list[Divergence]) -> str:
@@ -156,8 +183,7 @@ def _pair_section(n: int, al: Alignment, divs: list[Divergence], outputs: dict[s
         worst = min((d.severity for d in row_divs), key=["error", "warning", "note"].index, default="")
         cls = ("one-sided " if not (link.src and link.tgt) else "") + (f"sev-{worst}" if worst else "")
         ids = "".join(f'<a id="p{n}s{i}"></a>' for i in link.src) + "".join(f'<a id="p{n}t{j}"></a>' for j in link.tgt)
-        s = " ".join(e(al.src.sentences[i].text) for i in link.src)
-        t = " ".join(e(al.tgt.sentences[j].text) for j in link.tgt)
+        s, t = map(e, al.texts(link))
         same = link.src and link.tgt and " ".join(s.casefold().split()) == " ".join(t.casefold().split())
         # an <img> line or a code line the same on both sides: the encoder cannot score it, nothing differs
         score = "<br>same text" if same else f"<br>{link.score:.2f}" if link.src and link.tgt else ""

@@ -72,10 +72,8 @@ def bcp47(tag: str) -> str:
     return "-".join(out)
 
 
-def write_tmx(bt: Bitext, path: str | Path, **legacy) -> int:
+def write_tmx(bt: Bitext, path: str | Path) -> int:
     """Stream a Bitext to a TMX 1.4b file; return the TU count."""
-    if not isinstance(bt, Bitext):
-        return _legacy_write_tmx(bt, path, **legacy)
     src_lang, tgt_lang = bcp47(bt.src_lang), bcp47(bt.tgt_lang)
     if src_lang.lower() == tgt_lang.lower():
         docs = bt.extra.get("documents") or "source and target"
@@ -272,12 +270,3 @@ def read_tmx_bitext(path: str | Path, src_lang: str | None = None, tgt_lang: str
                     props.get("x-link", ""), props.get("x-document", ""), other or None)
 
     return Bitext(srclang, tgt_lang, units())
-
-
-def _legacy_write_tmx(alignments, path, src_locale=None, tgt_locale=None, min_score=0.0, segtype="sentence",
-                      split_even=False) -> int:
-    """TRANSITIONAL: ``write_tmx(alignments, path, ...)`` as corpus.py still calls it; goes when it calls
-    ``export.write``."""
-    from .formats import write
-
-    return write(alignments, path, "tmx", src_locale, tgt_locale, min_score, segtype=segtype, split_even=split_even)
