@@ -12,8 +12,10 @@ import bisect
 import codecs
 import functools
 import re
+import types
+import typing
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 
 from .errors import InputError
@@ -130,6 +132,42 @@ class Divergence:
     src_text: str = ""
     tgt_text: str = ""
     details: dict = field(default_factory=dict)
+
+
+def to_json(value):
+    """A Document, Sentence, Link or Divergence (or a list of them) as plain JSON values, tuples as lists:
+    the one encoding that state files, review files and reports share (``from_json`` reads it back)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    return value
+
+
+def from_json(cls: type, data: dict):
+    """The dataclass ``cls`` from what ``to_json`` made of it: tuples and nested dataclasses rebuilt from the
+    field types; a field missing from ``data`` takes its default (a file written before the field existed)."""
+    hints = typing.get_type_hints(cls)
+    return cls(**{f.name: _decode(hints[f.name], data[f.name]) for f in fields(cls) if f.name in data})
+
+
+def _decode(tp, value):
+    if value is None:
+        return None
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        return _decode(next(a for a in args if a is not type(None)), value)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_decode(args[0], v) for v in value)
+        return tuple(_decode(a, v) for a, v in zip(args, value)) if args else tuple(value)
+    if origin is list:
+        return [_decode(args[0], v) for v in value] if args else list(value)
+    if is_dataclass(tp):
+        return from_json(tp, value)
+    return value
 
 
 _SIGNATURES = {b"%PDF-": "a PDF", b"PK\x03\x04": "a ZIP archive (e.g. .docx, .xlsx)", b"\x7fELF": "a program",

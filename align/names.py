@@ -275,11 +275,6 @@ def lowercase_vocabulary(texts: list[str]) -> frozenset[str]:
     return frozenset(vocab)
 
 
-def document_names(texts: list[str], lang: str | None, lowercase: set[str] | None = None) -> set[str]:
-    """Folded words a document writes as names (for a German document: capitalised words not first)."""
-    return {k for text in texts for u in units(text, lang, lowercase) for k in u.keys}
-
-
 def _keys(words: list[str], lang: str | None) -> list[str]:
     """Folded keys of a unit's words; a hyphenated word also gives its parts ("Non-Discrimination")."""
     out = []

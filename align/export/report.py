@@ -9,10 +9,9 @@ from __future__ import annotations
 import html
 import json
 from collections import Counter
-from dataclasses import asdict
 from pathlib import Path
 
-from ..documents import Alignment, Divergence
+from ..documents import Alignment, Divergence, to_json
 from ..errors import InputError
 from .atomic import write_text
 
@@ -47,10 +46,6 @@ def severity_counts(divs: list[Divergence]) -> str:
     """'1 error, 2 warnings, 0 notes': the one way reports and the CLI count divergences."""
     sev = Counter(d.severity for d in divs)
     return ", ".join(f"{sev[k]} {k if sev[k] == 1 else k + 's'}" for k in ("error", "warning", "note"))
-
-
-def divergence_dicts(divs: list[Divergence]) -> list[dict]:
-    return [asdict(d) for d in divs]
 
 
 def surest_first(divs: list[Divergence]) -> list[Divergence]:
@@ -89,7 +84,7 @@ def write_divergences_json(al: Alignment, divs: list[Divergence], path: str | Pa
         "target": {"file": al.tgt.path, "document": al.tgt.name, "lang": al.tgt.lang},
         "checks": checks_run(selection),
         "counts": dict(Counter(d.kind for d in divs)),
-        "divergences": divergence_dicts(surest_first(divs)),
+        "divergences": to_json(surest_first(divs)),
     }
     write_text(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 

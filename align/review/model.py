@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
+from ..documents import to_json
 from ..errors import InputError
 
 FORMAT = "align-review"
@@ -107,9 +108,7 @@ def review_from_result(result) -> Review:  # result: align.pipeline.PairResult
                 **({"ids": list(doc.ids)} if doc.ids is not None else {})}  # line numbers of a --presplit file
 
     rows = [Row(list(link.src), list(link.tgt), round(float(link.score), 4)) for link in al.links]
-    divs = [{k: v for k, v in asdict(d).items()} for d in result.divergences]
-    for d in divs:
-        d["src"], d["tgt"] = list(d["src"]), list(d["tgt"])
+    divs = [to_json(d) for d in result.divergences]
     meta = {"method": al.method, "encoder": al.encoder, "tool": f"align {__version__}",
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "low_confidence": LOW_CONFIDENCE}
     return Review(side(al.src), side(al.tgt), rows, divs, meta=meta)
