@@ -6,7 +6,7 @@
 
 The pair runs twice, each time in a fresh child process, through the library calls ``align pair`` makes
 (``make_encoder``, ``pipeline.load_one`` or ``pipeline.read_presplit``, ``make_aligner``, ``run_pair`` with
-the default check selection, ``export.write_pairs`` to TSV): first as plain text; then the sentences that
+the default check selection, ``export.write`` to TSV): first as plain text; then the sentences that
 run found are written one per line (a blank line between paragraphs) and run again with ``--presplit``.
 Each stage is timed where it is called, exclusively (the encoder's calls inside the aligner and the checks
 count as embedding, not as alignment or checks): read, language id (paragraph labels, language parts,
@@ -81,7 +81,7 @@ def child(mode: str, src: Path, tgt: Path, out: Path, presplit_dir: Path) -> dic
     from align import pipeline
     from align.checks import selection
     from align.encoders import make_encoder
-    from align.export import write_pairs
+    from align.export import write
 
     timer = Timer()
     t0, c0 = time.perf_counter(), _cpu()
@@ -94,7 +94,7 @@ def child(mode: str, src: Path, tgt: Path, out: Path, presplit_dir: Path) -> dic
     aligner = pipeline.make_aligner("embedding", encoder)
     aligner.align = timer.wrap("alignment", aligner.align)
     result = pipeline.run_pair(a, b, aligner, selection())
-    timer.wrap("writing", write_pairs)(result.alignment, out, "tsv")
+    timer.wrap("writing", write)(result.alignment, out, "tsv")
     wall, cpu = time.perf_counter() - t0, _cpu() - c0
     if mode == "plain":
         for doc, path in ((a, src), (b, tgt)):

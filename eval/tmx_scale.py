@@ -43,12 +43,12 @@ def _rss_mb() -> float:
 
 
 def child(fmt: str, n: int, folder: str) -> dict:
-    from align.export import Bitext, read_bitext, write_bitext
+    from align.export import Bitext, read_bitext, write
 
     path = Path(folder) / f"scale.sv-en.{EXT[fmt]}"
     base = _rss_mb()
     t0, c0 = time.perf_counter(), time.process_time()
-    written = write_bitext(Bitext("sv", "en", _units(n)), path, fmt)
+    written = write(Bitext("sv", "en", _units(n)), path, fmt)
     t1, c1 = time.perf_counter(), time.process_time()
     after_write = _rss_mb()
     count = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import warnings
 from dataclasses import dataclass
@@ -16,6 +17,16 @@ SV = SEEDS / "001_acca24cc4dc759c1.txt"
 EN = SEEDS / "000_5712cbd26d8e2ee2.txt"
 BG_EN = SEEDS / "002_0c6536e51e6a9bb8.txt"
 EN_ONLY = [SEEDS / "003_6d677f5f08688389.txt", SEEDS / "004_6f75c1f964cf4579.txt"]
+# Text+Berg's seven de-fr articles, one sentence per line, and their gold links (eval/data/textberg/README.md)
+TEXTBERG = ROOT / "eval" / "data" / "textberg"
+TEXTBERG_DOCS = [f"{k:03d}" for k in range(1, 8)]
+
+
+def textberg_sentences(lang: str, doc: str) -> list[str]:
+    """One Text+Berg article's sentences, read as ``align pair --presplit`` reads them."""
+    from align.pipeline import read_presplit
+
+    return [s.text for s in read_presplit(TEXTBERG / lang / doc, lang).sentences]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -106,6 +117,13 @@ def invoke_cli(*args, input: str | None = None, env: dict | None = None, cwd=Non
         if torch is not None and saved_threads is not None and torch.get_num_threads() != saved_threads:
             torch.set_num_threads(saved_threads)
     return CliResult(["align", *argv], code, out.decode("utf-8"), err.decode("utf-8", "backslashreplace"))
+
+
+def python_m_align(*args, input: str | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """``python -m align ARGS`` in a fresh interpreter (cwd the repository root): for the few tests of the
+    real entry point, and for input that could take the process down with it (an entity bomb)."""
+    return subprocess.run([sys.executable, "-m", "align", *map(str, args)], cwd=ROOT, input=input,
+                          capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture()

@@ -67,7 +67,7 @@ def test_output_folder_inside_the_input_folder_is_not_read_back(tmp_path):
 def test_a_memory_in_the_folder_is_re_checked(tmp_path, encoder):
     from align.corpus import CorpusOptions, run_corpus
     from align.documents import Alignment, Link, Sentence
-    from align.export import write_pairs
+    from align.export import write
     from align.pipeline import make_aligner
 
     sv = ["Konferensen hålls den 5 maj i Helsingfors.", "Över 200 deltagare väntas.", "Anmälan görs på webben."]
@@ -76,7 +76,7 @@ def test_a_memory_in_the_folder_is_re_checked(tmp_path, encoder):
     src = Document("m.txt", "m.txt", "", "sv", sentences=[Sentence(t, 0, 0, k) for k, t in enumerate(sv)])
     tgt = Document("m.txt", "m.txt", "", "en", sentences=[Sentence(t, 0, 0, k) for k, t in enumerate(en)])
     folder = tmp_path / "in"
-    write_pairs(Alignment(src, tgt, [Link((k,), (k,), 0.9) for k in range(3)]), folder / "memory.tmx", "tmx")
+    write(Alignment(src, tgt, [Link((k,), (k,), 0.9) for k in range(3)]), folder / "memory.tmx", "tmx")
     result = run_corpus(folder, tmp_path / "out", encoder, make_aligner("embedding", encoder),
                         options=CorpusOptions(jobs=1))
     assert [(p.languages, p.links) for p in result.summary.pairs] == [("sv-en", 3)]

@@ -2,15 +2,7 @@
 (``run_cli``), so these few prove that ``python -m align`` reaches it, exits with its codes and prints
 its one-line errors on the real stderr. (``test_seeds_e2e`` runs the seeds through it too.)"""
 
-import subprocess
-import sys
-
-from .conftest import EN, ROOT
-
-
-def python_m_align(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "align", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
+from .conftest import EN, python_m_align
 
 
 def test_help_lists_the_commands():

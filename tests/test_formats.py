@@ -13,7 +13,7 @@ from lxml import etree
 
 from align.documents import Alignment, Document, Link, Sentence
 from align.errors import InputError
-from align.export import Bitext, Unit, convert, read_bitext, write_bitext, write_pairs
+from align.export import Bitext, Unit, convert, read_bitext, write
 
 from .conftest import ROOT, SV, EN
 
@@ -50,7 +50,7 @@ def _tuples(bt):
 @pytest.mark.parametrize("fmt", list(CARRIES))
 def test_each_format_round_trips(tmp_path, fmt):
     path = tmp_path / f"x.sv-en.{EXT[fmt]}"
-    assert write_bitext(_bitext(), path, fmt) == 3
+    assert write(_bitext(), path, fmt) == 3
     bt = read_bitext(path, fmt if fmt == "moses" else None)
     assert (bt.src_lang, bt.tgt_lang) == ("sv", "en")
     assert _tuples(bt) == _expected(fmt)
@@ -58,7 +58,7 @@ def test_each_format_round_trips(tmp_path, fmt):
 
 def test_a_chain_through_every_format_loses_nothing(tmp_path):
     path = tmp_path / "start.tmx"
-    write_bitext(_bitext(), path)
+    write(_bitext(), path)
     chain = ["xliff", "xliff2", "xlsx", "jsonl", "tmx"]
     for k, fmt in enumerate(chain):
         nxt = tmp_path / f"step{k}.{EXT[fmt]}"
@@ -77,8 +77,8 @@ def test_translate_toolkit_reads_our_tmx_and_xliff(tmp_path):
     from translate.storage import tmx as tt_tmx
     from translate.storage import xliff as tt_xliff
 
-    write_bitext(_bitext(), tmp_path / "x.tmx")
-    write_bitext(_bitext(), tmp_path / "x.xlf")
+    write(_bitext(), tmp_path / "x.tmx")
+    write(_bitext(), tmp_path / "x.xlf")
     tm = tt_tmx.tmxfile.parsefile(str(tmp_path / "x.tmx"))
     assert [(u.source, u.target) for u in tm.units] == [(s, t) for s, t, *_ in TEXTS]
     xl = tt_xliff.xlifffile.parsefile(str(tmp_path / "x.xlf"))
@@ -89,8 +89,8 @@ def test_translate_toolkit_reads_our_tmx_and_xliff(tmp_path):
 
 def test_xliff_structure(tmp_path):
     """The structure we promise beyond the schemas (one <file> per document, unique ids)."""
-    write_bitext(_bitext(), tmp_path / "one.xlf", "xliff")
-    write_bitext(_bitext(), tmp_path / "two.xlf", "xliff2")
+    write(_bitext(), tmp_path / "one.xlf", "xliff")
+    write(_bitext(), tmp_path / "two.xlf", "xliff2")
     ns1 = {"x": "urn:oasis:names:tc:xliff:document:1.2"}
     root = etree.parse(str(tmp_path / "one.xlf")).getroot()
     assert root.get("version") == "1.2"
@@ -173,7 +173,7 @@ def test_xliff_is_valid_against_the_official_schema(tmp_path, xliff_schemas, fmt
     assert len(seed) >= 10
     units = seed + AWKWARD
     path = tmp_path / f"seed.sv-en.{fmt}.xlf"
-    assert write_bitext(Bitext("sv", "en", units), path, fmt) == len(units) - 1
+    assert write(Bitext("sv", "en", units), path, fmt) == len(units) - 1
     tree = etree.parse(str(path))
     assert _errors(xliff_schemas[fmt], tree) == []
     kept = [u for u in units if xml_safe(u.src) and xml_safe(u.tgt)]
@@ -189,12 +189,12 @@ def test_xliff_is_valid_against_the_official_schema(tmp_path, xliff_schemas, fmt
 def test_the_schemas_reject_what_they_should(tmp_path, xliff_schemas):
     """The validators are live: our old XLIFF 1.2 (foreign attributes on trans-unit, which the strict schema
     refuses) and a 2.0 file without its source language are invalid."""
-    write_bitext(_bitext(), tmp_path / "one.xlf", "xliff")
+    write(_bitext(), tmp_path / "one.xlf", "xliff")
     tree = etree.parse(str(tmp_path / "one.xlf"))
     unit = next(tree.iter("{urn:oasis:names:tc:xliff:document:1.2}trans-unit"))
     unit.set("{urn:x-align:xliff}score", "0.912")
     assert "strict wildcard" in " ".join(_errors(xliff_schemas["xliff"], tree))
-    write_bitext(_bitext(), tmp_path / "two.xlf", "xliff2")
+    write(_bitext(), tmp_path / "two.xlf", "xliff2")
     tree = etree.parse(str(tmp_path / "two.xlf"))
     del tree.getroot().attrib["srcLang"]
     assert "srcLang" in " ".join(_errors(xliff_schemas["xliff2"], tree))
@@ -215,7 +215,7 @@ def test_xlsx_review_sheet_edits_come_back(tmp_path):
     from openpyxl import load_workbook
 
     path = tmp_path / "review.xlsx"
-    write_bitext(_bitext(), path)
+    write(_bitext(), path)
     wb = load_workbook(path)
     ws = wb.active
     assert [c.value for c in ws[1]] == ["source (sv)", "target (en)", "score", "link", "document", "note"]
@@ -228,7 +228,7 @@ def test_xlsx_review_sheet_edits_come_back(tmp_path):
 
 
 def test_moses_needs_its_two_files(tmp_path):
-    write_bitext(_bitext(), tmp_path / "c.moses")
+    write(_bitext(), tmp_path / "c.moses")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.en", "c.sv"]
     assert (tmp_path / "c.sv").read_text("utf-8").splitlines()[0] == TEXTS[0][0]
     bt = read_bitext(tmp_path / "c.moses")
@@ -269,9 +269,9 @@ def test_pairs_from_an_alignment_in_every_format(tmp_path):
     al = Alignment(src, tgt, [Link((0,), (0,), 0.9), Link((1, 2), (1, 2), 0.8), Link((3,), (), 0.0)])
     for fmt in ("tmx", "xliff", "xliff2", "xlsx", "tsv", "moses"):
         path = tmp_path / f"x.{EXT[fmt]}"
-        assert write_pairs(al, path, fmt) == 2
-        assert write_pairs(al, path, fmt, split_even=True) == 3  # --srx: one unit per CAT segment
-    assert write_pairs(al, tmp_path / "x.jsonl", "jsonl") == 3  # JSONL keeps the one-sided link
+        assert write(al, path, fmt) == 2
+        assert write(al, path, fmt, split_even=True) == 3  # --srx: one unit per CAT segment
+    assert write(al, tmp_path / "x.jsonl", "jsonl") == 3  # JSONL keeps the one-sided link
     units = list(read_bitext(tmp_path / "x.tmx"))
     assert [(u.src, u.tgt, u.link) for u in units] == [("Ett.", "One.", "1-1"), ("Två.", "Two.", "2-2"),
                                                         ("Tre.", "Three.", "2-2")]
@@ -295,7 +295,7 @@ def test_merged_tmx_per_language_pair(tmp_path):
 
 
 def test_convert_command(tmp_path, run_cli):
-    write_bitext(_bitext(), tmp_path / "x.tmx")
+    write(_bitext(), tmp_path / "x.tmx")
     proc = run_cli("convert", tmp_path / "x.tmx", tmp_path / "y.xlf", "--to", "xliff2", "--tgt-locale", "en-GB")
     assert proc.returncode == 0, proc.stderr
     assert "3 units" in proc.stderr

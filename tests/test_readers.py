@@ -25,7 +25,7 @@ from align import readers
 from align.aligners import EmbeddingAligner
 from align.checks import check_alignment
 from align.errors import InputError
-from align.export import write_pairs
+from align.export import write
 from align.pipeline import align_documents, load_one
 from align.readers import alignment_from_tmx, pdf_paragraphs, read_docx, read_html, read_pdf, read_text
 
@@ -488,7 +488,7 @@ def test_pair_on_html_docx_pdf_gives_the_pairs_of_the_txt_seeds(inputs, encoder,
 def test_tmx_written_by_pair_rechecks_into_the_same_pairs(tmp_path, encoder):
     al = align_documents(load_one(SV), load_one(EN), EmbeddingAligner(encoder))
     tmx = tmp_path / "x.tmx"
-    write_pairs(al, tmx, "tmx")
+    write(al, tmx, "tmx")
     back = alignment_from_tmx(tmx)
     assert (back.src.lang, back.tgt.lang) == ("sv", "en")
     assert _pair_texts(back) == _pair_texts(al)

@@ -4,7 +4,7 @@ import pytest
 
 from align.documents import Alignment, Document, Link, Sentence
 from align.errors import InputError
-from align.export import read_tmx, write_pairs
+from align.export import read_tmx, write
 from align.export.tmx import bcp47, xml_safe
 
 
@@ -22,7 +22,7 @@ def _alignment():
 
 def test_tmx_header_units_and_round_trip(tmp_path):
     path = tmp_path / "x.tmx"
-    write_pairs(_alignment(), path, "tmx", src_locale="sv_se", tgt_locale="en-gb")
+    write(_alignment(), path, "tmx", src_locale="sv_se", tgt_locale="en-gb")
     root = etree.parse(str(path)).getroot()
     header = root.find("header")
     for attr in ("creationtool", "creationtoolversion", "segtype", "o-tmf", "adminlang", "srclang", "datatype"):
@@ -46,7 +46,7 @@ def test_tmx_header_units_and_round_trip(tmp_path):
 def test_failed_write_leaves_no_file(tmp_path):
     path = tmp_path / "x.tmx"
     with pytest.raises(InputError):
-        write_pairs(_alignment(), path, "tmx", src_locale="not a tag")
+        write(_alignment(), path, "tmx", src_locale="not a tag")
     assert not path.exists()
     assert list(tmp_path.iterdir()) == []
 
@@ -126,7 +126,7 @@ def dtd_problems(dtd, path) -> list[str]:
 
 def test_our_tmx_is_valid_against_the_official_dtd(tmp_path, tmx_dtd):
     path = tmp_path / "x.tmx"
-    write_pairs(_alignment(), path, "tmx")
+    write(_alignment(), path, "tmx")
     assert dtd_problems(tmx_dtd, path) == []
 
 
@@ -225,12 +225,12 @@ _nasty_text = st.lists(st.one_of(_any_text, _markup), max_size=8).map("".join)
 @given(rows=st.lists(st.tuples(_nasty_text, _nasty_text, st.none() | st.floats(0, 1), _nasty_text, _nasty_text),
                      min_size=1, max_size=6))
 def test_any_text_gives_a_dtd_valid_tmx_that_reads_back(tmp_path_factory, tmx_dtd, rows):
-    from align.export import Bitext, Unit, read_bitext, write_bitext
+    from align.export import Bitext, Unit, read_bitext, write
 
     path = tmp_path_factory.mktemp("nasty") / "x.sv-en.tmx"
     units = [Unit(*row) for row in rows]
     kept = [u for u in units if xml_safe(u.src) and xml_safe(u.tgt)]
-    assert write_bitext(Bitext("sv", "en", units), path) == len(kept)
+    assert write(Bitext("sv", "en", units), path) == len(kept)
     assert dtd_problems(tmx_dtd, path) == []
     if not kept:  # a memory without units is valid, but there is nothing to convert
         with pytest.raises(InputError, match="no translation units"):
@@ -245,14 +245,14 @@ def test_any_text_gives_a_dtd_valid_tmx_that_reads_back(tmp_path_factory, tmx_dt
 def test_extra_x_props_survive_a_round_trip_and_stay_valid(tmp_path, tmx_dtd):
     """Review status and other x- properties travel through TMX (and `align convert`) unchanged."""
     from align.export.bitext import Bitext, Unit
-    from align.export.formats import convert, write_bitext
+    from align.export.formats import convert, write
     from align.export.tmx import read_tmx_bitext
 
     units = [Unit("Hej.", "Hello.", 0.9, "1-1", "a | b", {"x-review": "confirmed"}),
              Unit("Tack.", "Thanks.", 0.8, "1-1", "a | b"),
              Unit("Ja.", "Yes.", None, "1-1", "a | b", {"review": "dropped: not x-prefixed"})]
     path = tmp_path / "m.tmx"
-    write_bitext(Bitext("sv", "en", units), path)
+    write(Bitext("sv", "en", units), path)
     assert tmx_dtd.validate(etree.parse(str(path))), tmx_dtd.error_log
     back = list(read_tmx_bitext(path).units)
     assert [u.props for u in back] == [{"x-review": "confirmed"}, None, None]
