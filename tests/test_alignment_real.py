@@ -9,8 +9,8 @@ Two kinds of place, judged by hand in gold files beside the data:
   into n-1 links with unrelated sentences of the other side, and kept out of the TMX; the sentences around
   it must still link to their translations.
 
-Everything goes through the calls ``align pair`` makes (``load_one``, ``make_aligner``, ``run_pair``,
-``export.write``) with the bundled encoder. Languages are given, as ``--src-lang/--tgt-lang`` would: the
+Everything goes through the calls ``align pair`` makes (``align.api``: ``read_pair``, ``make_aligner``,
+``align_and_check``, ``write``) with the bundled encoder, and one subtitle pair through the CLI itself. Languages are given, as ``--src-lang/--tgt-lang`` would: the
 language detector's own mistakes on some of these files are another issue.
 """
 
@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from align.api import align_and_check, make_aligner, read_pair, write
 from align.documents import clean_text
-from align.export import write
-from align.pipeline import PairResult, load_one, make_aligner, run_pair
+from align.pipeline import PairResult
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBTITLES = ROOT / "eval" / "data" / "subtitles"
@@ -43,7 +43,7 @@ def aligned(encoder):
 
     @lru_cache(maxsize=None)
     def run(src: Path, tgt: Path, src_lang: str, tgt_lang: str) -> PairResult:
-        return run_pair(load_one(src, src_lang), load_one(tgt, tgt_lang), aligner)
+        return align_and_check(*read_pair(src, tgt, src_lang, tgt_lang), aligner)
 
     return run
 
@@ -160,6 +160,21 @@ def test_subtitle_cue_numbers_and_timings_are_not_text(aligned, pair, tmp_path):
     assert not [d.message for d in result.divergences if d.kind == "number-mismatch"]
 
 
+def test_subtitle_pair_through_the_cli(run_cli, tmp_path):
+    """``align pair A.vtt B.vtt -o x.tmx`` as a user types it: each TMX unit is cue text (no numbers or
+    timings), the German sentence over two lines is one segment with its English one, nothing is missing."""
+    pair = next(p for p in SUBTITLE_GOLD if p["name"] == "sintel-en-de")
+    out, report = tmp_path / "sintel.tmx", tmp_path / "sintel.json"
+    res = run_cli("pair", SUBTITLES / pair["src"], SUBTITLES / pair["tgt"], "-o", out, "--report", report)
+    assert res.returncode == 0, res.stderr
+    units = [[_norm("".join(seg.itertext())) for seg in tu.iter("seg")] for tu in etree.parse(str(out)).iter("tu")]
+    assert not [u for u in units if any(re.search(r"-->|^\d+$", seg) for seg in u)]
+    for place in pair["places"]:
+        assert [place["src"], place["tgt"]] in units, place["why"]
+    assert not [d for d in json.loads(report.read_text("utf-8"))["divergences"]
+                if d["kind"] in MISSING]
+
+
 # --- one-sided sections -------------------------------------------------------------------------------------------
 
 def _section_pair(aligned, pair: dict) -> PairResult:
@@ -225,7 +240,7 @@ def test_one_sided_section_is_reported_missing(aligned, pair):
 def test_one_sided_section_stays_out_of_the_tmx(aligned, pair, tmp_path):
     result = _section_pair(aligned, pair)
     out = tmp_path / "pair.tmx"
-    write(result.alignment, out, "tmx")
+    write(result, out, "tmx")
     segs = [_norm("".join(seg.itertext())) for seg in etree.parse(str(out)).iter("seg")]
     for place in (p for p in pair["places"] if p["kind"] == "one-sided"):
         side, run = _run(result, place)
