@@ -8,7 +8,6 @@ memory as a stream of units. See ``formats`` for the options and the formats.
 from .atomic import atomic_open, write_text
 from .bitext import Bitext, Unit, WriteOptions, bitext_from_alignments
 from .formats import FORMATS, READABLE, Format, convert, format_of, read_bitext, write
-from .formats import write_bitext, write_pairs  # noqa: F401  (TRANSITIONAL: see formats)
 from .tmx import read_tmx
 
 __all__ = ["FORMATS", "READABLE", "Bitext", "Format", "Unit", "WriteOptions", "atomic_open", "write_text", "read_tmx",

@@ -121,14 +121,22 @@ def prepare(bt: Bitext, fmt: Format, options: WriteOptions) -> Bitext:
 
 
 def _units(units: Iterable[Unit], fmt: Format, min_score: float) -> Iterator[Unit]:
+    plain, one_sided = fmt.plain, fmt.one_sided
+    safe: dict[str, str] = {}  # documents and link types, made XML-safe once (a memory has few of them)
     for u in units:
         if min_score > 0 and u.score is not None and u.score < min_score:
             continue
-        if fmt.plain:
-            s, t, doc, link = xml_safe(u.src), xml_safe(u.tgt), xml_safe(u.document), xml_safe(u.link)
-            if s is not u.src or t is not u.tgt or doc is not u.document or link is not u.link:
+        if plain:
+            s, t = xml_safe(u.src), xml_safe(u.tgt)
+            doc = safe.get(u.document)
+            if doc is None:
+                doc = safe[u.document] = xml_safe(u.document)
+            link = safe.get(u.link)
+            if link is None:
+                link = safe[u.link] = xml_safe(u.link)
+            if s is not u.src or t is not u.tgt or doc != u.document or link != u.link:
                 u = replace(u, src=s, tgt=t, document=doc, link=link)
-        if not fmt.one_sided and not (u.src and u.tgt):
+        if not one_sided and not (u.src and u.tgt):
             continue
         yield u
 
@@ -156,9 +164,8 @@ def write(data, path: str | Path, fmt: str | None = None, src_locale: str | None
     return form.writer(prepare(as_bitext(data, form, options), form, options), path)
 
 
-# TRANSITIONAL names of ``write`` for callers outside this package (batch.py, clean.py, tests, eval): the same
-# function, the same arguments; to go once they call ``write``
-write_pairs = write_bitext = write
+# TRANSITIONAL: the name clean.py still imports (the same function); to go once it calls ``write``
+write_bitext = write
 
 
 def convert(src: str | Path, dst: str | Path, to: str | None = None, from_: str | None = None,
