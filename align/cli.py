@@ -518,11 +518,11 @@ def split(
     output: Path = typer.Option(Path("."), "-o", "--output", help="Folder for the parts."),
 ) -> None:
     """Split a bilingual file into one file per language."""
+    from .api import read_parts
     from .export.atomic import write_text
-    from .pipeline import load
 
     _check_output_folder(output)
-    docs = load(file)
+    docs = read_parts(file)
     if len(docs) < 2:
         raise InputError(f"{file}: found only one language ({docs[0].lang}); nothing to split")
     for d in docs:
