@@ -13,7 +13,6 @@ import html
 import io
 import json
 import subprocess
-import sys
 import textwrap
 import zipfile
 from collections import Counter
@@ -175,11 +174,6 @@ def pdf_bytes(paragraphs: list[str], image_only: bool = False, encrypt: bool = F
                                                                    for k in range(1, size))
     data += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (size, trailer, xref)
     return data
-
-
-def align_cli(*args, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "align", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -427,6 +421,7 @@ def test_pdf_printed_by_a_browser_reads_as_the_page_itself(name):
         assert "which may be included within this Union" in text  # the page break does not cut it
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Chromium (the README's test setup)")
 def test_pdf_printed_now_by_chromium_reads_as_the_page(tmp_path):
     html_copy = tmp_path / "us-constitution-article-1.html"
@@ -497,12 +492,12 @@ def test_tmx_written_by_pair_rechecks_into_the_same_pairs(tmp_path, encoder):
     assert all(len(link.src) == len(link.tgt) == 1 for link in back.links)
 
 
-def test_cli_pair_html_with_docx_then_check_the_tmx(tmp_path, inputs):
+def test_cli_pair_html_with_docx_then_check_the_tmx(tmp_path, inputs, run_cli):
     tmx, report = tmp_path / "x.tmx", tmp_path / "r.json"
-    proc = align_cli("pair", inputs["sv.html"], inputs["en.docx"], "-o", tmx, "--method", "length")
+    proc = run_cli("pair", inputs["sv.html"], inputs["en.docx"], "-o", tmx, "--method", "length")
     assert proc.returncode == 0, proc.stderr
     assert "sv.html (sv) → en.docx (en)" in proc.stderr
-    proc = align_cli("check", tmx, "-o", report)
+    proc = run_cli("check", tmx, "-o", report)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(report.read_text("utf-8"))
     assert (data["source"]["lang"], data["target"]["lang"]) == ("sv", "en")
@@ -514,7 +509,7 @@ def test_cli_pair_html_with_docx_then_check_the_tmx(tmp_path, inputs):
     assert "number-mismatch" in data["counts"]  # the seeds' "24.5.2017" vs "24 May 2017" pairs are checked again
 
 
-def test_cli_refuses_a_tmx_as_a_document_and_a_lone_non_tmx(tmp_path):
+def test_cli_refuses_a_tmx_as_a_document_and_a_lone_non_tmx(tmp_path, run_cli):
     tmx = tmp_path / "m.tmx"
     tmx.write_text('<?xml version="1.0"?><tmx version="1.4"><header srclang="sv" segtype="sentence" '
                    'creationtool="t" creationtoolversion="1" o-tmf="t" adminlang="en" datatype="plaintext"/>'
@@ -522,7 +517,7 @@ def test_cli_refuses_a_tmx_as_a_document_and_a_lone_non_tmx(tmp_path):
     for args, message in ((("pair", tmx, EN, "-o", tmp_path / "r.tsv"), "already aligned; re-check it with `align check"),
                           (("check", SV, "-o", tmp_path / "r.html"), "give its translation too"),
                           (("check", tmx, "-o", tmp_path / "r.html"), "no translation units")):
-        proc = align_cli(*args)
+        proc = run_cli(*args)
         assert proc.returncode == 1 and message in proc.stderr, (args, proc.stderr)
         assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.tmx"]
