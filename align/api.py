@@ -42,6 +42,7 @@ def read(source: PathLike | Sequence[str], lang: str | None = None, *, presplit:
     an SRX file or ``paragraph``); default our sentence splitters.
     """
     from .pipeline import load_one, presplit_document, read_presplit
+    from .segment import SENTENCES
 
     if not isinstance(source, (str, Path)):
         sentences = [" ".join(str(s).split("\n")) for s in source]
@@ -50,15 +51,18 @@ def read(source: PathLike | Sequence[str], lang: str | None = None, *, presplit:
         label = name or "sentences"
         return presplit_document("\n".join(sentences), label, label, lang)
     if presplit:
+        if segmentation not in (None, SENTENCES):
+            raise InputError("presplit input is already segmented: give no segmentation")
         return read_presplit(source, lang)
-    return load_one(source, lang, seg=segmentation) if segmentation is not None else load_one(source, lang)
+    return load_one(source, lang, seg=segmentation or SENTENCES)
 
 
 def read_parts(path: PathLike, *, segmentation: Segmentation | None = None) -> list[Document]:
     """A file's language parts: one Document per language (two for a bilingual file)."""
     from .pipeline import load
+    from .segment import SENTENCES
 
-    return load(path, seg=segmentation) if segmentation is not None else load(path)
+    return load(path, seg=segmentation or SENTENCES)
 
 
 def read_pair(src: PathLike, tgt: PathLike, src_lang: str | None = None, tgt_lang: str | None = None, *,
