@@ -51,6 +51,27 @@ def decide(check: MemoryCheck, kinds: tuple[str, ...], min_score: float = 0.0) -
     return out
 
 
+def summary(failing: dict[int, list[str]]) -> str:
+    """The reasons units failed, most frequent first ("3 misaligned, 1 empty"; a low score counts as "score")."""
+    counts: dict[str, int] = {}
+    for why in failing.values():
+        for w in why:
+            key = "score" if w.startswith("score") else w
+            counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda x: -x[1])) or "none"
+
+
+def write_clean_report(report: str | Path, check: MemoryCheck, src: str | Path, failing: dict[int, list[str]],
+                       action: str, fmt: Optional[str] = None, src_lang: Optional[str] = None,
+                       tgt_lang: Optional[str] = None) -> None:
+    """What was dropped (or marked) and why, beside every other finding, with the units' texts."""
+    from .memory_report import unit_texts, write_report
+
+    shown = set(failing) | {f.unit for f in check.findings}
+    write_report(report, check, unit_texts(src, shown, fmt, src_lang, tgt_lang), {u: action for u in failing},
+                 title="Memory clean")
+
+
 def write_clean(src: str | Path, dst: str | Path, failing: dict[int, list[str]], keep_flagged: bool = False,
                 from_: Optional[str] = None, to: Optional[str] = None, src_lang: Optional[str] = None,
                 tgt_lang: Optional[str] = None) -> tuple[int, int]:

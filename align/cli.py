@@ -63,15 +63,6 @@ def _encoder(model: Optional[str], no_cache: bool, engine: str = "auto", threads
     return make_encoder(model, cache=not no_cache, engine=engine, threads=threads, device=device)
 
 
-def _format_for(path: Optional[Path], fmt: Optional[str]) -> str:
-    from .export import format_of
-    from .export.formats import PAIR_FORMATS, stdout_format
-
-    if path is None:
-        return stdout_format(fmt)
-    return format_of(path, fmt, PAIR_FORMATS)
-
-
 def _segmentation(segtype: str, srx: Optional[Path], srx_lang: Optional[str]):
     from .segment import Segmentation
 
@@ -159,13 +150,14 @@ def pair(
 
     select = selection(min_severity, checks, skip_checks)  # a bad name fails before any work
     from .api import align_and_check, make_aligner, read_pair, write
+    from .export.formats import pair_format
     from .languages import region_tag
 
     src_locale, tgt_locale = _tag(src_locale, "--src-locale"), _tag(tgt_locale, "--tgt-locale")
     src_locale = src_locale or region_tag(src_lang, "--src-lang")
     tgt_locale = tgt_locale or region_tag(tgt_lang, "--tgt-lang")
     src_lang, tgt_lang = _lang(src_lang, "--src-lang"), _lang(tgt_lang, "--tgt-lang")
-    fmt_name = _format_for(output, fmt)
+    fmt_name = pair_format(output, fmt)
     seg = _segmentation(segtype, srx, srx_lang)
     if report is not None:
         _check_report_name(report)
@@ -187,33 +179,10 @@ def pair(
     _divergence_lines(result.divergences)
 
 
-def _check_writable(*paths: Optional[Path]) -> None:
-    """Fail before writing anything when one of the outputs cannot be written (no half-done runs)."""
-    for path in paths:
-        if path is None:
-            continue
-        parent = path.parent
-        # a folder that does not exist is a typo far more often than a wish: never create it
-        if not parent.is_dir():
-            raise InputError(f"{path}: cannot write there, no such folder {parent} (create it first)")
-        if path.is_dir():
-            raise InputError(f"{path}: is a folder; give a file name")
-        if not os.access(parent, os.W_OK):
-            raise InputError(f"{path}: cannot write there ({parent} is not a writable folder)")
-
-
-def _check_output_folder(path: Path) -> None:
-    """An output folder may be created, but only inside one that exists (``-o /no/such/dir`` is a typo)."""
-    if path.exists() and not path.is_dir():
-        raise InputError(f"{path}: exists and is not a folder")
-    if not path.exists() and not path.parent.is_dir():
-        raise InputError(f"{path}: cannot create it, no such folder {path.parent}")
-
-
-def _check_report_name(path: Path) -> None:
-    from .export.report import check_report_name
-
-    check_report_name(path)
+# the library's checks of output paths, made before any work (the commands call them by these names)
+from .export.atomic import check_output_folder as _check_output_folder  # noqa: E402
+from .export.atomic import check_writable as _check_writable  # noqa: E402
+from .export.report import check_report_name as _check_report_name  # noqa: E402
 
 
 @app.command()
@@ -295,14 +264,11 @@ def _run_memory_check(src: Path, src_tag, tgt_tag, encoder, select=None):
 
 def _check_memory_cmd(src: Path, output: Path, src_tag, tgt_tag, encoder, select) -> None:
     """``align check MEMORY``: every unit scored by meaning, plus the value and name checks; a report."""
-    from .memory_report import unit_texts, write_report
-    from .memory_check import keeps
+    from .export.report import severity_counts
+    from .memory_report import write_check_report
 
     result, fmt = _run_memory_check(src, src_tag, tgt_tag, encoder, select)
-    result.findings = [f for f in result.findings if select is None or keeps(f, select)]
-    texts = unit_texts(src, {f.unit for f in result.findings}, fmt, src_tag, tgt_tag)
-    write_report(output, result, texts)
-    from .export.report import severity_counts
+    write_check_report(output, result, src, select, fmt, src_tag, tgt_tag)
 
     err.print(f"{src}: {result.units} units in {result.seconds:.1f} s ({result.embedded} segments embedded); "
               f"{len({f.unit for f in result.findings})} with findings: {severity_counts(result.findings)}")
@@ -331,9 +297,9 @@ def clean(
     device: str = DEVICE_OPTION,
 ) -> None:
     """Write a memory without its misaligned, empty, untranslated and duplicate units (or marked), with a report."""
-    from .clean import decide, drop_kinds, write_clean
+    from .clean import decide, drop_kinds, summary, write_clean, write_clean_report
     from .export.formats import FORMATS, format_of
-    from .memory_report import SUFFIXES, unit_texts, write_report
+    from .memory_report import SUFFIXES
 
     kinds = drop_kinds(drop)
     if not 0.0 <= min_score <= 1.0:
@@ -350,19 +316,10 @@ def clean(
     result, fmt = _run_memory_check(src, src_tag, tgt_tag, _encoder(model, no_cache, engine, threads, device))
     failing = decide(result, kinds, min_score)
     written, n_failing = write_clean(src, output, failing, keep_flagged, fmt, out_fmt, src_tag, tgt_tag)
-    if report is not None:
-        action = "marked" if keep_flagged else "dropped"
-        shown = {u for u in failing} | {f.unit for f in result.findings}
-        write_report(report, result, unit_texts(src, shown, fmt, src_tag, tgt_tag),
-                     {u: action for u in failing}, title="Memory clean")
-    reasons: dict[str, int] = {}
-    for why in failing.values():
-        for w in why:
-            key = "score" if w.startswith("score") else w
-            reasons[key] = reasons.get(key, 0) + 1
-    detail = ", ".join(f"{n} {k}" for k, n in sorted(reasons.items(), key=lambda x: -x[1])) or "none"
     verb = "marked" if keep_flagged else "dropped"
-    err.print(f"{src} → {output}: {written} of {result.units} units written, {n_failing} {verb} ({detail})"
+    if report is not None:
+        write_clean_report(report, result, src, failing, verb, fmt, src_tag, tgt_tag)
+    err.print(f"{src} → {output}: {written} of {result.units} units written, {n_failing} {verb} ({summary(failing)})"
               + (f"; report: {report}" if report else ""))
 
 

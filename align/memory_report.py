@@ -38,6 +38,19 @@ def unit_texts(path: str | Path, units: set[int], fmt: Optional[str] = None, src
     return out
 
 
+def write_check_report(path: str | Path, check: MemoryCheck, src: str | Path, select=None, fmt: Optional[str] = None,
+                       src_lang: Optional[str] = None, tgt_lang: Optional[str] = None) -> None:
+    """The report of ``align check MEMORY``: the findings ``select`` keeps (all without one), with their texts.
+
+    ``check.findings`` keeps only those, so that what is printed afterwards counts what the report shows.
+    """
+    from .memory_check import keeps
+
+    if select is not None:
+        check.findings = [f for f in check.findings if keeps(f, select)]
+    write_report(path, check, unit_texts(src, {f.unit for f in check.findings}, fmt, src_lang, tgt_lang))
+
+
 def _rows(check: MemoryCheck, texts: dict[int, tuple[str, str]], actions: Optional[dict[int, str]]) -> list[dict]:
     rows = []
     for f in check.findings:
