@@ -179,10 +179,24 @@ def pair(
     _divergence_lines(result.divergences)
 
 
-# the library's checks of output paths, made before any work (the commands call them by these names)
-from .export.atomic import check_output_folder as _check_output_folder  # noqa: E402
-from .export.atomic import check_writable as _check_writable  # noqa: E402
-from .export.report import check_report_name as _check_report_name  # noqa: E402
+# the library's checks of output paths, made before any work (imported when called: ``align --version`` and
+# ``--help`` stay quick)
+def _check_writable(*paths: Optional[Path]) -> None:
+    from .export.atomic import check_writable
+
+    check_writable(*paths)
+
+
+def _check_output_folder(path: Path) -> None:
+    from .export.atomic import check_output_folder
+
+    check_output_folder(path)
+
+
+def _check_report_name(path: Path) -> None:
+    from .export.report import check_report_name
+
+    check_report_name(path)
 
 
 @app.command()

@@ -47,6 +47,31 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8
             os.close(dir_fd)
 
 
+def check_writable(*paths: str | Path | None) -> None:
+    """Fail before any work when one of the outputs cannot be written (no half-done runs)."""
+    for path in paths:
+        if path is None or str(path) == STDOUT:
+            continue
+        path = Path(path)
+        parent = path.parent
+        # a folder that does not exist is a typo far more often than a wish: never create it
+        if not parent.is_dir():
+            raise InputError(f"{path}: cannot write there, no such folder {parent} (create it first)")
+        if path.is_dir():
+            raise InputError(f"{path}: is a folder; give a file name")
+        if not os.access(parent, os.W_OK):
+            raise InputError(f"{path}: cannot write there ({parent} is not a writable folder)")
+
+
+def check_output_folder(path: str | Path) -> None:
+    """An output folder may be created, but only inside one that exists (``-o /no/such/dir`` is a typo)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path}: exists and is not a folder")
+    if not path.exists() and not path.parent.is_dir():
+        raise InputError(f"{path}: cannot create it, no such folder {path.parent}")
+
+
 STDOUT = "-"  # the path that means standard output (``align pair`` without ``-o``)
 
 
