@@ -217,7 +217,7 @@ def check(
     skip_checks: Optional[str] = SKIP_CHECKS_OPTION,
 ) -> None:
     """Report where a document and its translation disagree, or which units of a memory do not translate each other."""
-    from .checks import check_alignment, selection
+    from .checks import selection
     from .memory_check import KINDS as MEMORY_KINDS
 
     # a bad name fails before any work; a memory alone reports its own kinds (misaligned, inconsistent, ...)
