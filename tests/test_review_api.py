@@ -347,15 +347,10 @@ def _reviewed(review_path):
     return r
 
 
-def align_cli(*args):
-    return subprocess.run([sys.executable, "-m", "align", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
-
-
-def test_export_from_the_cli_marks_confirmed_units(review_path, tmp_path):
+def test_export_from_the_cli_marks_confirmed_units(review_path, tmp_path, run_cli):
     _reviewed(review_path)
     out = tmp_path / "reviewed.tmx"
-    proc = align_cli("export", review_path, "-o", out)
+    proc = run_cli("export", review_path, "-o", out)
     assert proc.returncode == 0, proc.stderr
     _, units = read_tmx(out)
     confirmed = [u for u in units if u.props.get("x-review") == "confirmed"]
@@ -365,12 +360,12 @@ def test_export_from_the_cli_marks_confirmed_units(review_path, tmp_path):
     assert confirmed[0].props["x-link"] == "2-1" and "x-score" not in confirmed[0].props
     assert all("x-review" not in u.props and "x-score" in u.props for u in units if u is not confirmed[0])
     only = tmp_path / "confirmed.tmx"
-    assert align_cli("export", review_path, "-o", only, "--confirmed-only").returncode == 0
+    assert run_cli("export", review_path, "-o", only, "--confirmed-only").returncode == 0
     assert len(read_tmx(only)[1]) == 1
-    assert align_cli("export", review_path, "-o", review_path).returncode == 1
+    assert run_cli("export", review_path, "-o", review_path).returncode == 1
 
 
-def test_every_format_and_gold_links_for_align_eval(review_path, tmp_path, seed_result):
+def test_every_format_and_gold_links_for_align_eval(review_path, tmp_path, seed_result, run_cli):
     _reviewed(review_path)
     review = read_review(review_path)
     pairs = sum(1 for r in review.links if r.src and r.tgt)
@@ -384,13 +379,13 @@ def test_every_format_and_gold_links_for_align_eval(review_path, tmp_path, seed_
     assert len(list(read_bitext(tmp_path / "x.xlf"))) == n
     # the reviewed links are gold: score the aligner's own links against them with `align eval`
     gold = tmp_path / "gold.links"
-    assert align_cli("export", review_path, "-o", gold).returncode == 0
+    assert run_cli("export", review_path, "-o", gold).returncode == 0
     assert len(read_links(gold)) == len(review.links)
     pred = tmp_path / "pred.links"
     pred.write_text("".join(f"{list(l.src)}:{list(l.tgt)}\n" for l in seed_result.alignment.links), "utf-8")
     s = score_files([str(gold)], [str(pred)])
     assert 0.8 < s["strict_f1"] < 1.0  # one row was corrected
-    proc = align_cli("eval", "--gold", gold, "--pred", pred)
+    proc = run_cli("eval", "--gold", gold, "--pred", pred)
     assert proc.returncode == 0 and "strict" in proc.stdout
 
 
@@ -406,19 +401,19 @@ def test_export_from_the_page(client):
 
 # --- the CLI ---------------------------------------------------------------------------------------
 
-def test_pair_writes_a_review_file_and_review_refuses_other_files(tmp_path):
+def test_pair_writes_a_review_file_and_review_refuses_other_files(tmp_path, run_cli):
     out = tmp_path / "sv-en.review.json"
-    proc = align_cli("pair", SV, EN, "-o", out, "--method", "length")  # no model: a quick CLI check
+    proc = run_cli("pair", SV, EN, "-o", out, "--method", "length")  # no model: a quick CLI check
     assert proc.returncode == 0, proc.stderr
     review = read_review(out)
     assert review.source["lang"] == "sv" and review.divergences and review.revision == 0
-    proc = align_cli("pair", SV, EN, "--format", "review")
+    proc = run_cli("pair", SV, EN, "--format", "review")
     assert proc.returncode == 1 and "output file" in proc.stderr
     not_review = tmp_path / "x.json"
     not_review.write_text("[]", "utf-8")
-    proc = align_cli("review", not_review, "--no-browser")
+    proc = run_cli("review", not_review, "--no-browser")
     assert proc.returncode == 1 and "not a review file" in proc.stderr and "Traceback" not in proc.stderr
-    proc = align_cli("review", tmp_path / "missing.review.json", "--no-browser")
+    proc = run_cli("review", tmp_path / "missing.review.json", "--no-browser")
     assert proc.returncode == 1 and "no such file" in proc.stderr
 
 
