@@ -7,8 +7,6 @@ subtitles (de-en) and legal text (en-el).
 """
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -241,24 +239,20 @@ def test_surest_first_and_selection():
         selection("critical")
 
 
-def _align(*args):
-    return subprocess.run([sys.executable, "-m", "align", *map(str, args)], capture_output=True, text=True)
-
-
-def test_cli_records_the_selection_and_refuses_unknown_checks(tmp_path):
+def test_cli_records_the_selection_and_refuses_unknown_checks(tmp_path, run_cli):
     sv, en = tmp_path / "sv.txt", tmp_path / "en.txt"
     sv.write_text("Mötet hålls den 24.5.2017 i Helsingfors.\n\nAndra meningen handlar om vädret i dag.\n", "utf-8")
     en.write_text("The meeting is on 25 May 2017 in Helsinki.\n\nThe second sentence is about the weather today.\n",
                   "utf-8")
-    bad = _align("check", sv, en, "-o", tmp_path / "r.json", "--checks", "values,bogus")
+    bad = run_cli("check", sv, en, "-o", tmp_path / "r.json", "--checks", "values,bogus")
     assert bad.returncode == 1 and "unknown check 'bogus'" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "r.json").exists()
-    ok = _align("check", sv, en, "-o", tmp_path / "r.json", "--min-severity", "error", "--skip-checks", "reordering")
+    ok = run_cli("check", sv, en, "-o", tmp_path / "r.json", "--min-severity", "error", "--skip-checks", "reordering")
     assert ok.returncode == 0, ok.stderr
     data = json.loads((tmp_path / "r.json").read_text("utf-8"))
     assert data["checks"]["min_severity"] == "error" and data["checks"]["skipped"] == ["reordering"]
     assert [d["kind"] for d in data["divergences"]] == ["number-mismatch"]
-    ok = _align("pair", sv, en, "-o", tmp_path / "p.tsv", "--report", tmp_path / "r.html", "--checks", "values")
+    ok = run_cli("pair", sv, en, "-o", tmp_path / "p.tsv", "--report", tmp_path / "r.html", "--checks", "values")
     assert ok.returncode == 0, ok.stderr
     html = (tmp_path / "r.html").read_text("utf-8")
     assert "from the checks number-mismatch, phone-mismatch, email-mismatch, url-mismatch" in html
