@@ -1,6 +1,6 @@
 """The per-file and per-pair pipeline: read → language → split → segment → align → check.
 
-This is the library API the CLI and corpus mode call; nothing here prints.
+The stages behind the public API (``align.api``, which the CLI calls) and corpus mode; nothing here prints.
 """
 
 from __future__ import annotations
