@@ -112,12 +112,16 @@ def test_links_are_every_link_by_sentence_number_and_never_split(tmp_path):
         write(Bitext("sv", "en", [Unit("a", "b")]), tmp_path / "y.links")
 
 
-def test_memory_formats_cannot_be_printed():
+def test_memory_formats_cannot_be_printed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where a file named "-" would appear
     from align.export.formats import stdout_format
 
     assert stdout_format(None) == "tsv"
     with pytest.raises(align.InputError, match="TMX needs an output file: give -o FILE.tmx"):
         stdout_format("tmx")
+    with pytest.raises(align.InputError, match="xlsx needs an output file"):
+        write(_alignment(), "-", "xlsx")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_documents_links_and_divergences_survive_the_one_json_codec():

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..errors import InputError
+from .atomic import STDOUT
 from .bitext import Bitext, Unit, WriteOptions, bitext_from_alignments
 from .tabular import read_jsonl, read_moses, read_tsv, write_jsonl, write_links, write_moses, write_tsv
 from .tmx import bcp47, read_tmx_bitext, write_tmx, xml_safe
@@ -164,7 +165,7 @@ def write(data, path: str | Path, fmt: str | None = None, src_locale: str | None
           split_even: bool = False) -> int:
     """Write ``data`` to ``path`` (``-``: standard output) in ``fmt`` or the format its extension names;
     return the number of units (or links) written. See the module docstring."""
-    name = format_of(path, fmt)
+    name = stdout_format(fmt) if str(path) == STDOUT else format_of(path, fmt)
     form = FORMATS[name]
     options = WriteOptions(src_locale, tgt_locale, min_score, split_even, segtype)
     return form.writer(prepare(as_bitext(data, form, options), form, options), path)
