@@ -1,15 +1,7 @@
 from align.checks import check_alignment
-from align.documents import Alignment, Document, Link, Sentence
+from align.documents import Alignment, Link
 
-
-def _doc(lang, texts, langs=None, suffix=".txt"):
-    """A Document of one sentence per paragraph (``langs``: sentence index -> another language)."""
-    sents, pos, text = [], 0, ""
-    for i, t in enumerate(texts):
-        sents.append(Sentence(t, pos, pos + len(t), i, (langs or {}).get(i)))
-        text += t + "\n\n"
-        pos = len(text)
-    return Document(f"{lang}{suffix}", f"{lang}{suffix}", text, lang, [(s.start, s.end) for s in sents], sents)
+from .conftest import make_doc as _doc
 
 
 def _kinds(divs):

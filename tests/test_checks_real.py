@@ -13,11 +13,12 @@ import pytest
 from align.checks import by_certainty, check_alignment, selection
 from align.documents import Alignment, Link
 from align.errors import InputError
-from tests.test_checks import _doc as one_sentence_paragraphs
+
+from .conftest import make_doc
 
 
 def _doc(lang, texts, langs=None):
-    return one_sentence_paragraphs(lang, texts, langs, ".md")  # the excerpts come from Markdown pages
+    return make_doc(lang, texts, langs, name=f"{lang}.md")  # the excerpts come from Markdown pages
 
 
 def _pairs(src_lang, tgt_lang, rows, scores=None, tgt_langs=None):

@@ -9,17 +9,11 @@ import pytest
 
 from align import names
 from align.checks import check_alignment, names_mismatch
-from align.documents import Alignment, Document, Link, Sentence
+from align.documents import Alignment, Link, Sentence
+
+from .conftest import make_doc as _doc
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _doc(lang, texts):
-    sents, text = [], ""
-    for i, t in enumerate(texts):
-        sents.append(Sentence(t, len(text), len(text) + len(t), i))
-        text += t + "\n\n"
-    return Document(f"{lang}.txt", f"{lang}.txt", text, lang, [(s.start, s.end) for s in sents], sents)
 
 
 def _pairs(src_lang, tgt_lang, pairs):

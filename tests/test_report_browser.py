@@ -3,22 +3,23 @@
 import shutil
 import subprocess
 
-from align.documents import Alignment, Document, Link, Sentence
+import pytest
+
+from align.documents import Alignment, Link
 from align.export.report import render_html
 from align.pipeline import PairResult
 from align.checks import check_alignment
 
+from .conftest import make_doc
+
+pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 EVIL = ('<script>document.body.setAttribute("data-pwned","script")</script>'
         '<img src=x onerror="document.body.setAttribute(\'data-pwned\',\'img\')">')
 
 
 def _doc(lang, texts):
-    sents, text = [], ""
-    for i, t in enumerate(texts):
-        sents.append(Sentence(t, len(text), len(text) + len(t), i))
-        text += t + "\n\n"
-    return Document(f"{lang}<b>.txt", f"{lang}<i>x</i>.txt", text, lang, [(s.start, s.end) for s in sents], sents)
+    return make_doc(lang, texts, name=f"{lang}<i>x</i>.txt", path=f"{lang}<b>.txt")
 
 
 def dom_after_scripts(tmp_path, html: str) -> str:

@@ -13,15 +13,16 @@ import time
 
 import pytest
 
-from align.documents import Alignment, Document, Link, Sentence
+from align.documents import Alignment, Link
 from align.checks import check_alignment
 from align.pipeline import PairResult, load_one, run_pair
 from align.aligners import LengthAligner
 from align.review import read_review, write_review
 from align.review.server import make_app
 
-from .conftest import EN, ROOT, SV
+from .conftest import EN, ROOT, SV, make_doc
 
+pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
 EVIL = ('<script>document.body.setAttribute("data-pwned","script")</script>'
@@ -155,12 +156,7 @@ def test_a_second_tab_is_told_to_reload(browser, seed_server):
 
 
 def _doc(lang, texts):
-    sents, text = [], ""
-    for i, t in enumerate(texts):
-        sents.append(Sentence(t, len(text), len(text) + len(t), i))
-        text += t + "\n\n"
-    return Document(f"{lang}<b>.txt", f"{lang}<img src=x onerror=alert(1)>.txt", text, lang,
-                    [(s.start, s.end) for s in sents], sents)
+    return make_doc(lang, texts, name=f"{lang}<img src=x onerror=alert(1)>.txt", path=f"{lang}<b>.txt")
 
 
 @pytest.fixture()

@@ -2,15 +2,12 @@ from lxml import etree
 
 import pytest
 
-from align.documents import Alignment, Document, Link, Sentence
+from align.documents import Alignment, Link
 from align.errors import InputError
 from align.export import read_tmx, write
 from align.export.tmx import bcp47, xml_safe
 
-
-def _doc(lang, texts):
-    sents = [Sentence(t, 0, 0, i) for i, t in enumerate(texts)]
-    return Document(f"{lang}.txt", f"{lang}.txt", "", lang, [], sents)
+from .conftest import make_doc as _doc
 
 
 def _alignment():
