@@ -241,7 +241,15 @@ class _Scored:
     nb: np.ndarray
 
 
-def _background(S: np.ndarray, T: np.ndarray, ok: np.ndarray, lo: int, hi: int) -> _Scored:
+def _same_text(src: list[str], tgt: list[str]) -> np.ndarray:
+    """[i, j]: units i and j are copies (same source and target): a copy is no competitor. A target
+    that also stands beside another source is kept as one: it may well belong there."""
+    seen: dict[tuple[str, str], int] = {}
+    ids = np.array([seen.setdefault(pair, len(seen)) for pair in zip(src, tgt)])
+    return ids[:, None] == ids[None, :]
+
+
+def _background(S: np.ndarray, T: np.ndarray, ok: np.ndarray, lo: int, hi: int, same: np.ndarray) -> _Scored:
     """Rows lo:hi of a window of centred vectors against the whole window.
 
     ``csls``: the pair's cosine minus the mean of the best cosine each side
@@ -249,11 +257,11 @@ def _background(S: np.ndarray, T: np.ndarray, ok: np.ndarray, lo: int, hi: int) 
     mining with k = 1); ``local``: the same against the SHIFT_WINDOW units
     around only; ``null``: csls of pairs of units far apart in the window
     (NULL_OFFSETS), the memory's own sample of what non-translations score.
+    Copies of a unit (``same``) are left out of all three.
     """
     n = len(S)
     C = S @ T.T  # C[i, j]: source i with target j
-    valid = ok[:, None] & ok[None, :]
-    np.fill_diagonal(valid, False)
+    valid = ok[:, None] & ok[None, :] & ~same
     Cm = np.where(valid, C, -np.inf)
     best_s = Cm.max(axis=1) if n > 1 else np.full(n, -np.inf)  # source i's best other target
     best_t = Cm.max(axis=0) if n > 1 else np.full(n, -np.inf)  # target j's best other source
@@ -272,7 +280,7 @@ def _background(S: np.ndarray, T: np.ndarray, ok: np.ndarray, lo: int, hi: int) 
         if not len(idx):
             continue
         jj = j[idx]
-        good = ok[jj]
+        good = ok[jj] & ~same[rows[idx], jj]
         st = np.where(good, C[rows[idx], jj], -np.inf)  # this unit's source with a neighbour's target
         ts = np.where(good, C[jj, rows[idx]], -np.inf)  # this unit's target with a neighbour's source
         near_s[idx] = np.maximum(near_s[idx], st)
@@ -288,7 +296,7 @@ def _background(S: np.ndarray, T: np.ndarray, ok: np.ndarray, lo: int, hi: int) 
         if n < 2 * d:
             continue
         j = (rows + n // d) % n
-        keep = ok[rows] & ok[j] & (j != rows)
+        keep = ok[rows] & ok[j] & ~same[rows, j]
         nulls.append(C[rows[keep], j[keep]] - (best_s[rows[keep]] + best_t[j[keep]]) / 2)
     null = np.concatenate(nulls) if nulls else np.zeros(0, np.float32)
     return _Scored(sim.astype(np.float32), csls.astype(np.float32), local.astype(np.float32),
@@ -456,7 +464,12 @@ def check_memory(path: str | Path, encoder, fmt: Optional[str] = None, src_lang:
         ok = joined("ok")
         S = np.where(ok[:, None], centre.apply(joined("S"), "s"), 0.0).astype(np.float32)
         T = np.where(ok[:, None], centre.apply(joined("T"), "t"), 0.0).astype(np.float32)
-        got = _background(S, T, ok, head, head + len(cur.src))
+        texts = [(before.src[len(before.src) - head:], before.tgt[len(before.tgt) - head:])] if before and head else []
+        texts.append((cur.src, cur.tgt))
+        if after and tail:
+            texts.append((after.src[:tail], after.tgt[:tail]))
+        same = _same_text([x for s, _ in texts for x in s], [x for _, t in texts for x in t])
+        got = _background(S, T, ok, head, head + len(cur.src), same)
         feats.sim.append(got.sim), feats.csls.append(got.csls), feats.local.append(got.local)
         feats.null.append(got.null), feats.nb.append(got.nb)
         feats.log_ratio.append(_log_ratio(cur.src, cur.tgt))

@@ -266,3 +266,21 @@ def test_non_translation_odds_follow_the_memory_own_null():
     assert (p[900:] > 0.5).mean() > 0.9 and (p[:900] > 0.5).mean() < 0.03
     order = np.argsort(scores)
     assert np.all(np.diff(p[order]) <= 1e-9)  # a lower score is never less suspicious
+
+
+def test_repeated_units_are_not_each_others_competitors(encoder):
+    """A memory repeats units: a copy fits a unit exactly as well as its own pair, which says nothing about
+    whether the pair is a translation."""
+    from align.memory_check import _background, _same_text
+
+    pairs = real_pairs()[:20]
+    twice = pairs[:6] + [pairs[5]] + pairs[6:]  # unit 5 copied right after itself
+    got = {}
+    for name, rows in (("once", pairs), ("twice", twice)):
+        src, tgt = [s for s, _ in rows], [t for _, t in rows]
+        V = encoder.encode(src + tgt)
+        ok = np.ones(len(rows), bool)
+        got[name] = _background(V[:len(rows)], V[len(rows):], ok, 0, len(rows), _same_text(src, tgt))
+    assert got["twice"].csls[5] == pytest.approx(got["once"].csls[5], abs=1e-5)
+    assert got["twice"].csls[6] == pytest.approx(got["once"].csls[5], abs=1e-5)
+    assert got["once"].csls[5] > 0.05  # a translation: clearly above its best stranger
