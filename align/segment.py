@@ -34,7 +34,14 @@ if TYPE_CHECKING:
 
 _SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
-_SENT_END = re.compile(r"[.!?:;…»\"”’)\]]\s*$")
+# a line that ends a sentence: end punctuation, perhaps closed by quotes or brackets ("(see below.)", «… »);
+# a bracket alone does not ("[owner references](/docs/…)" wraps on into "describe the relationships")
+_SENT_END = re.compile(r"[.!?:;…][\s\"”’»)\]]*$|[»\"”’]\s*$")
+# what may open a line before its first word: link text, shortcodes, code, emphasis, brackets, quotes; it continues
+# a line that stops in mid-sentence (on a word, a comma or a link's bracket), not one that ends in markup
+# ("{{</note>}}", "</div>")
+_OPENERS = re.compile(r"[\[({<`*_\"'“‘«„]*")
+_MID_SENTENCE = re.compile(r"[\w,)\]]\s*$")
 _BULLET = re.compile(r"[-*+•‣◦▪▸–—]\s")  # a Markdown or typographic bullet opening a line
 _NUMBERED = re.compile(r"(?:\d{1,3}|[a-zA-Z])[.)]\s")  # "1. ", "2) ", "a) "
 # the last word of a split part, when it is one or two letters and a full stop ("J.", "Ph.")
@@ -131,9 +138,13 @@ def _list_item(line: str) -> bool:
     return bool(_BULLET.match(line) or _NUMBERED.match(line))
 
 
-def _soft_wrap(line: str, next_line: str, width: int = 0) -> bool:
-    """A line break inside a sentence: no sentence end before it, and lower case after it or, in
-    text wrapped at ``width``, anything but a list item where the next word would not have fitted.
+def _soft_wrap(line: str, next_line: str, width: int = 0, inside: bool = False) -> bool:
+    """A line break inside a sentence: no sentence end before it, and lower case after it (also after
+    the link bracket, shortcode or code mark that opens the next line, when this one stops in mid-sentence
+    and both are lines of one paragraph (``inside``): Markdown wraps "Like {{<tooltip>}}," / "[owner
+    references](…)" / "describe …"; after a blank line such a line opens a block of its own, as a code
+    fence does) or, in text wrapped at ``width``, anything but a list item where the next word would not have
+    fitted.
 
     ``line`` is everything joined so far (its last line is what was wrapped). A list item never
     continues it; an indented line continues a list item (Markdown's continuation lines).
@@ -142,7 +153,8 @@ def _soft_wrap(line: str, next_line: str, width: int = 0) -> bool:
     item = _list_item(line.lstrip())
     if _SENT_END.search(line) or _BULLET.match(nxt) or (item and _NUMBERED.match(nxt)):
         return False
-    if nxt[:1].islower() or (item and next_line[:1].isspace()):
+    opened = nxt[_OPENERS.match(nxt).end():] if inside and _MID_SENTENCE.search(line) else nxt
+    if nxt[:1].islower() or opened[:1].islower() or (item and next_line[:1].isspace()):
         return True
     last = line.rstrip().rsplit("\n", 1)[-1].strip()
     word = nxt.split(maxsplit=1)[0] if nxt else ""
@@ -158,7 +170,7 @@ def _line_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
     groups: list[list[int]] = []
     for s, e in lines:
         if groups:
-            if _soft_wrap(text[groups[-1][0]:groups[-1][1]], text[s:e], width):
+            if _soft_wrap(text[groups[-1][0]:groups[-1][1]], text[s:e], width, inside=True):
                 groups[-1][1] = e
                 continue
         groups.append([s, e])

@@ -182,6 +182,21 @@ def _section_pair(aligned, pair: dict) -> PairResult:
     return aligned(folder / pair["src"], folder / pair["tgt"], pair["src_lang"], pair["tgt_lang"])
 
 
+def test_markdown_lines_that_open_with_a_link_or_shortcode_continue_the_sentence():
+    """Hard-wrapped Markdown: a line that opens with ``[link text](…)``, ``{{<shortcode>}}`` or ``(`code`…`` and
+    a small letter continues the sentence of the line before, which a link's closing bracket does not end."""
+    from align.api import read
+
+    finalizers = [s.text for s in read(REALWORLD / "k8s-finalizers-en-pt" / "en.md", "en").sentences]
+    selectors = [s.text for s in read(REALWORLD / "k8s-field-selectors-en-uk" / "en.md", "en").sentences]
+    for sentences, first, last in (
+            (finalizers, "Like {{<glossary_tooltip", "but are used for a different purpose."),
+            (finalizers, "When a {{<glossary_tooltip", "to groups of related objects."),
+            (selectors, "[Set-based operators](", "are not supported for field selectors.")):
+        found = [s for s in sentences if s.startswith(first)]
+        assert len(found) == 1 and found[0].endswith(last), found
+
+
 def _run(result: PairResult, place: dict) -> tuple[str, list[int]]:
     side = place["side"]
     sentences = getattr(result.alignment, side).sentences
