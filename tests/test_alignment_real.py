@@ -10,8 +10,9 @@ Two kinds of place, judged by hand in gold files beside the data:
   it must still link to their translations.
 
 Everything goes through the calls ``align pair`` makes (``align.api``: ``read_pair``, ``make_aligner``,
-``align_and_check``, ``write``) with the bundled encoder, and one subtitle pair through the CLI itself. Languages are given, as ``--src-lang/--tgt-lang`` would: the
-language detector's own mistakes on some of these files are another issue.
+``align_and_check``, ``write``) with the bundled encoder, and one subtitle pair through the CLI itself.
+Languages are given, as ``--src-lang/--tgt-lang`` would: the language detector's own mistakes on some of
+these files are another issue.
 """
 
 from __future__ import annotations
