@@ -16,20 +16,25 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from .conftest import EN, ROOT, SV
+from .conftest import EN, ROOT, SV, invoke_cli
 
+pytestmark = pytest.mark.omegat
 JAR = Path(os.environ.get("OMEGAT_JAR", "/usr/share/omegat/OmegaT.jar"))
 RULES = "org/omegat/core/segmentation/defaultRules.srx"
 
-if not JAR.is_file() or not shutil.which("java"):
-    # the README's test command installs it: a missing CAT tool is a failure, not a reason to skip
-    pytest.fail(f"OmegaT is not installed ({JAR}): apt-get install omegat", pytrace=False)
+
+@pytest.fixture(scope="module", autouse=True)
+def _omegat_installed():
+    """The README's test command installs it: a missing CAT tool is a failure, not a reason to skip
+    (a fixture, not an import-time check, so that ``-m "not omegat"`` runs without it)."""
+    if not JAR.is_file() or not shutil.which("java"):
+        pytest.fail(f"OmegaT is not installed ({JAR}): apt-get install omegat", pytrace=False)
+
 
 PROJECT = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <omegat><project version="1.0">
@@ -43,11 +48,6 @@ PROJECT = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
   <remove_tags>false</remove_tags>
 </project></omegat>
 """
-
-
-def align(*args):
-    return subprocess.run([sys.executable, "-m", "align", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def _assert_clean_log(log: str, tmx: Path) -> None:
 @pytest.fixture(scope="module")
 def srx_corpus(tmp_path_factory, omegat_srx, _cache_dir):
     out = tmp_path_factory.mktemp("srx-out")
-    proc = align("corpus", "seeds", "-o", out, "--srx", omegat_srx)
+    proc = invoke_cli("corpus", "seeds", "-o", out, "--srx", omegat_srx)  # (a module fixture: no run_cli)
     assert proc.returncode == 0, proc.stderr
     return json.loads((out / "summary.json").read_text("utf-8"))
 
@@ -113,12 +113,12 @@ def test_omegat_translates_the_source_side_into_the_target_side(tmp_path, srx_co
     assert got == want
 
 
-def test_swedish_needs_no_srx(tmp_path):
+def test_swedish_needs_no_srx(tmp_path, run_cli):
     """With our own segmentation the Swedish pair already matches OmegaT's segments."""
     from align.export import read_bitext
 
     tmx = tmp_path / "sv-en.tmx"
-    proc = align("pair", SV, EN, "-o", tmx)
+    proc = run_cli("pair", SV, EN, "-o", tmx)
     assert proc.returncode == 0, proc.stderr
     pairs = [(u.src, u.tgt) for u in read_bitext(tmx)]
     work = tmp_path / "work"
