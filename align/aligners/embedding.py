@@ -88,6 +88,12 @@ class EmbeddingParams:
     knn: int = 4
     neighbours: float = 1.0  # share of the margin's baseline taken from the adjacent sentences (rest: kNN)
     skip: float = -0.02  # gain of leaving one sentence unaligned
+    # a run of unmatched_run+ sentences that nothing on the other side claims (``_State.find_unmatched``: no 1-1
+    # evidence of unmatched_below or more, in no other sentence's best bead) costs skip_unmatched a sentence: a
+    # section only one side has (None: every sentence costs skip)
+    skip_unmatched: float | None = -0.005
+    unmatched_below: float = -0.015
+    unmatched_run: int = 4
     merge: float = 0.0  # cost per extra sentence in a bead
     cross_paragraph: float = 0.05  # cost of a bead spanning a paragraph break
     # fragments the encoder cannot judge (``fragment_kind``): a side of 2+ sentences that starts with one made only
@@ -159,6 +165,16 @@ def _runs(vecs: np.ndarray, a: int) -> np.ndarray:
     for k in range(1, a):
         acc += vecs[k:n - a + 1 + k]
     out[a:] = _normalise(acc)
+    return out
+
+
+def _in_runs(mask: np.ndarray, least: int) -> np.ndarray:
+    """Where ``mask`` holds within a run of at least ``least`` consecutive True values."""
+    out = np.zeros(len(mask), dtype=bool)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    for a, b in zip(edges[::2], edges[1::2]):
+        if b - a >= least:
+            out[a:b] = True
     return out
 
 
@@ -311,6 +327,8 @@ class EmbeddingAligner:
         kx, ky = band_knn(X, Y, knn_band, p.knn)
         state = _State(p, src, tgt, X, Y, kx, ky, src_paras, tgt_paras,
                        src_foreign or [False] * n, tgt_foreign or [False] * m)
+        if p.skip_unmatched is not None:
+            state.find_unmatched(band1)
         beads, band1 = refine(band1, lambda b: run_dp(b, p.coarse_beads, state.coarse_gain(b)),
                               width=2 * p.guide_factor)
         band = band_around(path_points(beads), n, m, p.width)
@@ -405,6 +423,54 @@ class _State:
         self.DS = {a: _prefix_mean(ks == 1, a) * a for a in sizes}  # debris sentences in the run ending at i
         self.DT = {b: _prefix_mean(kt == 1, b) * b for b in sizes}
         self.exact: set[tuple[str, int, int]] = set()
+        self.skip_src = self.skip_tgt = None  # per-sentence gains of leaving it unaligned (``find_unmatched``)
+
+    def find_unmatched(self, band: Band) -> None:
+        """Runs of sentences that nothing on the other side claims leave the DP at a lower cost (``skip_unmatched``).
+
+        A section only one version has is a long run of such sentences; at the
+        full price of ``skip`` each, the DP would rather bundle them into merges
+        with unrelated sentences of the other side than leave them one-sided.
+        A sentence is claimed when its own best first-pass 1-1 evidence in the
+        band reaches ``unmatched_below``, or when it is in the best first-pass
+        bead of some sentence of the other side; only runs of ``unmatched_run``
+        unclaimed sentences or more count (a sentence of a literary 1-4 merge
+        often has no good 1-1 partner, but its neighbours are claimed).
+        """
+        p = self.p
+        own_s, own_t = np.full(self.n, -np.inf), np.full(self.m, -np.inf)
+        cand_s, cand_t = [], []  # (sentence, evidence, first, end of the other side of the bead)
+        for r0, r1 in band.blocks():
+            rows, cols = band.cells(r0, r1)
+            ok = (rows >= 1) & (cols >= 1)
+            if not ok.any():
+                continue
+            rows, cols = rows[ok], cols[ok]
+            c0 = int(cols.min())
+            I, J = np.arange(int(rows.min()), int(rows.max()) + 1), np.arange(c0, int(cols.max()) + 1)
+            for a, b in p.coarse_beads:
+                if not (a and b):
+                    continue
+                fit = (rows >= a) & (cols >= b)
+                ri, cj = rows[fit], cols[fit]
+                ev = self.evidence(a, b, I, J, coarse=True, cells=(ri - I[0], cj - c0))
+                if a == b == 1:
+                    np.maximum.at(own_s, ri - 1, ev)
+                    np.maximum.at(own_t, cj - 1, ev)
+                cand_s += [np.stack([ri - 1 - k, ev, cj - b, cj]) for k in range(a)]
+                cand_t += [np.stack([cj - 1 - k, ev, ri - a, ri]) for k in range(b)]
+        claimed_s, claimed_t = own_s >= p.unmatched_below, own_t >= p.unmatched_below
+        for cand, other in ((cand_s, claimed_t), (cand_t, claimed_s)):
+            if not cand:
+                continue
+            c = np.concatenate(cand, axis=1)
+            order = np.lexsort((-c[1], c[0]))  # by sentence, best evidence first
+            c = c[:, order]
+            first = np.concatenate([[True], c[0, 1:] != c[0, :-1]])
+            for lo, hi in c[2:, first].T.astype(np.int64):
+                other[lo:hi] = True
+        self.skip_src = np.where(_in_runs(~claimed_s, p.unmatched_run), p.skip_unmatched, p.skip)
+        self.skip_tgt = np.where(_in_runs(~claimed_t, p.unmatched_run), p.skip_unmatched, p.skip)
 
     def fit_length(self, beads) -> None:
         """The document's own length model, from the 1-1 beads of the first path.
@@ -540,6 +606,12 @@ class _State:
         def block(r0: int, r1: int, only=None) -> np.ndarray:
             rows, cols = band.cells(r0, r1)
             out = np.full((len(types), len(rows)), self.p.skip)
+            if self.skip_src is not None:
+                for t, ab in enumerate(types):
+                    if ab == (1, 0):
+                        out[t] = self.skip_src[np.maximum(rows - 1, 0)]
+                    elif ab == (0, 1):
+                        out[t] = self.skip_tgt[np.maximum(cols - 1, 0)]
             c0, c1 = int(band.lo[r0]), int(band.hi[r1 - 1])
             I, J = np.arange(r0, r1), np.arange(c0, c1)
             for t, (a, b) in enumerate(types):
