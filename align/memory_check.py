@@ -2,22 +2,11 @@
 
 A memory is read as a stream (any format ``align convert`` reads) and embedded
 block by block through the project's cached encoder, so memory stays flat and
-an interrupted run resumes from the cache. Nothing is a cosine fixed on one
-language pair: each memory is its own reference.
-
-- Vectors are centred on each side's running mean (e5 vectors of one language
-  share a large common direction that drowns the differences between pairs).
-- A unit's ``csls`` is its cosine minus the mean of the best cosine its source
-  has with any other target of the window and its target with any other source
-  (CSLS, the k = 1 margin of bitext mining): how much better its own pair fits
-  than the best stranger does.
-- The memory's own null: the same number for random pairs of units far apart
-  in the window, which are not translations whatever the memory is. A unit is
-  ``misaligned`` when, at its score, a non-translation is likelier than a
-  translation (Efron's local false discovery rate: the two densities and the
-  share of non-translations estimated from this memory), or when a neighbour's
-  segment fits it about as well as its own does (a shift by one) and it is not
-  clearly a translation either.
+an interrupted run resumes from the cache. Each unit is scored against the
+memory itself (``align.memory_score``): a unit is ``misaligned`` when, at its
+score, a non-translation is likelier than a translation by this memory's own
+null (random pairs of its units), or when a neighbour's segment fits it about
+as well as its own does (a shift by one) and it is not clearly a translation.
 
 Findings per unit: ``misaligned`` (naming the neighbour unit the target or
 source belongs to, when the memory keeps document order), ``low-similarity``
@@ -42,17 +31,12 @@ import numpy as np
 from . import checks, langid
 from .documents import Alignment, Divergence, Document, Link, Sentence, clean_text
 from .errors import InputError
+from .memory_score import LENGTH_FREE, Centre, Rule, background, robust_z, same_text, unit_scores
 
 BLOCK = 1024  # units embedded and checked at a time (memory stays flat)
 WINDOW = 32  # units on each side of a block that join its background
-SHIFT_WINDOW = 1  # units on each side a unit's own pair must beat (a shift moves a target by one)
-NULL_OFFSETS = (2, 3, 5)  # random pairs for the memory's own null: unit i with unit i + n // d of its window
-BAD_POSTERIOR = 0.5  # misaligned when a non-translation is likelier than a translation at this score
-SHIFT_FLOOR = 0.25  # local margin (in null spreads) below which a neighbour fits as well as the own pair
-SHIFT_POSTERIOR = 0.02  # ... which counts when the pair is also at least this likely a non-translation
 ERROR_POSTERIOR = 0.9  # a non-translation this likely (or a neighbour that fits better) is an error
 NEIGHBOUR_GAP = 0.02  # a neighbour's segment this much closer than the unit's own: it belongs there
-LENGTH_FREE = 2.0  # robust z of the length ratio within which length says nothing
 LENGTH_PARTIAL = 2.5  # beyond this a side says more (or beyond LENGTH_FREE with a below-median margin)
 UNTRANSLATED_SHARE = 0.5  # targets sharing this share of their words with the source are checked for its language
 # the checks of align pair that make sense on stored pairs, each with the kinds it reports
@@ -102,18 +86,6 @@ class MemoryCheck:
         return out
 
 
-@dataclass(frozen=True)
-class Rule:
-    """When a unit is misaligned, from its P(non-translation) and its shift margin (see unit_scores)."""
-
-    bad: float = BAD_POSTERIOR
-    shift_floor: float = SHIFT_FLOOR
-    shift_posterior: float = SHIFT_POSTERIOR
-
-    def misaligned(self, p_bad: np.ndarray, shift: np.ndarray) -> np.ndarray:
-        return (p_bad > self.bad) | ((p_bad > self.shift_posterior) & (shift < 0))
-
-
 @dataclass
 class _Block:
     """A block of units as read and embedded (vectors are dropped once its neighbours are scored)."""
@@ -159,36 +131,11 @@ class _Clock:
         self._t, self._cpu = now, cpu
 
 
-@dataclass
-class _Centre:
-    """Running sums of each side's vectors: e5 vectors share a large common direction per language, and
-    cosines of the centred vectors separate translations from neighbours better (most on zh-en)."""
-
-    s: Optional[np.ndarray] = None
-    t: Optional[np.ndarray] = None
-    n: int = 0
-
-    def add(self, S: np.ndarray, T: np.ndarray) -> None:
-        if self.s is None:
-            self.s, self.t = np.zeros(S.shape[1], np.float64), np.zeros(S.shape[1], np.float64)
-        self.s += S.sum(axis=0)
-        self.t += T.sum(axis=0)
-        self.n += len(S)
-
-    def apply(self, X: np.ndarray, side: str) -> np.ndarray:
-        total = self.s if side == "s" else self.t
-        if not self.n or total is None:
-            return X
-        Y = X - (total / self.n).astype(np.float32)
-        norms = np.linalg.norm(Y, axis=1, keepdims=True)
-        return np.where(norms > 1e-9, Y / np.maximum(norms, 1e-9), 0.0).astype(np.float32)
-
-
 def _clip(text: str, n: int = 80) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _blocks(units: Iterator, encoder, size: int, progress, centre: _Centre, clock: _Clock) -> Iterator[_Block]:
+def _blocks(units: Iterator, encoder, size: int, progress, centre: Centre, clock: _Clock) -> Iterator[_Block]:
     """Read, clean and embed the memory ``size`` units at a time."""
     start, src, tgt = 0, [], []
     dims: list[int] = []
@@ -228,79 +175,6 @@ def _blocks(units: Iterator, encoder, size: int, progress, centre: _Centre, cloc
         yield embed()
         if progress:
             progress(start + len(src))
-
-
-@dataclass
-class _Scored:
-    """One block's numbers: see _Features."""
-
-    sim: np.ndarray
-    csls: np.ndarray
-    local: np.ndarray
-    null: np.ndarray
-    nb: np.ndarray
-
-
-def _same_text(src: list[str], tgt: list[str]) -> np.ndarray:
-    """[i, j]: units i and j are copies (same source and target): a copy is no competitor. A target
-    that also stands beside another source is kept as one: it may well belong there."""
-    seen: dict[tuple[str, str], int] = {}
-    ids = np.array([seen.setdefault(pair, len(seen)) for pair in zip(src, tgt)])
-    return ids[:, None] == ids[None, :]
-
-
-def _background(S: np.ndarray, T: np.ndarray, ok: np.ndarray, lo: int, hi: int, same: np.ndarray) -> _Scored:
-    """Rows lo:hi of a window of centred vectors against the whole window.
-
-    ``csls``: the pair's cosine minus the mean of the best cosine each side
-    has with any other unit of the window (CSLS / the margin of bitext
-    mining with k = 1); ``local``: the same against the SHIFT_WINDOW units
-    around only; ``null``: csls of pairs of units far apart in the window
-    (NULL_OFFSETS), the memory's own sample of what non-translations score.
-    Copies of a unit (``same``) are left out of all three.
-    """
-    n = len(S)
-    C = S @ T.T  # C[i, j]: source i with target j
-    valid = ok[:, None] & ok[None, :] & ~same
-    Cm = np.where(valid, C, -np.inf)
-    best_s = Cm.max(axis=1) if n > 1 else np.full(n, -np.inf)  # source i's best other target
-    best_t = Cm.max(axis=0) if n > 1 else np.full(n, -np.inf)  # target j's best other source
-    best_s = np.where(np.isfinite(best_s), best_s, 0.0)
-    best_t = np.where(np.isfinite(best_t), best_t, 0.0)
-    rows = np.arange(lo, hi)
-    sim = C[rows, rows]
-    csls = sim - (best_s[rows] + best_t[rows]) / 2
-    near_s = np.full(hi - lo, -np.inf)
-    near_t = np.full(hi - lo, -np.inf)
-    nb = np.full((hi - lo, 4), -1.0, np.float32)
-    for off in range(-SHIFT_WINDOW, SHIFT_WINDOW + 1):
-        j = rows + off
-        inside = (off != 0) & (j >= 0) & (j < n)
-        idx = np.where(inside)[0]
-        if not len(idx):
-            continue
-        jj = j[idx]
-        good = ok[jj] & ~same[rows[idx], jj]
-        st = np.where(good, C[rows[idx], jj], -np.inf)  # this unit's source with a neighbour's target
-        ts = np.where(good, C[jj, rows[idx]], -np.inf)  # this unit's target with a neighbour's source
-        near_s[idx] = np.maximum(near_s[idx], st)
-        near_t[idx] = np.maximum(near_t[idx], ts)
-        if abs(off) == 1:
-            c = 0 if off < 0 else 1
-            nb[idx, c] = np.where(good, ts, -1.0)
-            nb[idx, c + 2] = np.where(good, st, -1.0)
-    has = np.isfinite(near_s) & np.isfinite(near_t)
-    local = np.where(has, sim - (np.where(has, near_s, 0) + np.where(has, near_t, 0)) / 2, np.inf)
-    nulls = []
-    for d in NULL_OFFSETS:
-        if n < 2 * d:
-            continue
-        j = (rows + n // d) % n
-        keep = ok[rows] & ok[j] & ~same[rows, j]
-        nulls.append(C[rows[keep], j[keep]] - (best_s[rows[keep]] + best_t[j[keep]]) / 2)
-    null = np.concatenate(nulls) if nulls else np.zeros(0, np.float32)
-    return _Scored(sim.astype(np.float32), csls.astype(np.float32), local.astype(np.float32),
-                   null.astype(np.float32), nb)
 
 
 def _log_ratio(src: list[str], tgt: list[str]) -> np.ndarray:
@@ -386,15 +260,6 @@ def _untranslated(block: _Block, src_lang: str, tgt_lang: str) -> list[Finding]:
     return out
 
 
-def _robust_z(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    ref = values[mask]
-    if len(ref) < 5:
-        return np.zeros_like(values)
-    med = float(np.median(ref))
-    spread = max(1e-3, 1.4826 * float(np.median(np.abs(ref - med))))
-    return (values - med) / spread
-
-
 class _Repeats:
     """Exact duplicates and one source with several targets, found with a digest per source (flat memory)."""
 
@@ -446,7 +311,7 @@ def check_memory(path: str | Path, encoder, fmt: Optional[str] = None, src_lang:
     repeats = _Repeats()
     oks: list[np.ndarray] = []
     prev: Optional[_Block] = None
-    centre = _Centre()
+    centre = Centre()
     clock = _Clock()
 
     def score(cur: _Block, before: Optional[_Block], after: Optional[_Block]) -> None:
@@ -468,8 +333,8 @@ def check_memory(path: str | Path, encoder, fmt: Optional[str] = None, src_lang:
         texts.append((cur.src, cur.tgt))
         if after and tail:
             texts.append((after.src[:tail], after.tgt[:tail]))
-        same = _same_text([x for s, _ in texts for x in s], [x for _, t in texts for x in t])
-        got = _background(S, T, ok, head, head + len(cur.src), same)
+        same = same_text([x for s, _ in texts for x in s], [x for _, t in texts for x in t])
+        got = background(S, T, ok, head, head + len(cur.src), same)
         feats.sim.append(got.sim), feats.csls.append(got.csls), feats.local.append(got.local)
         feats.null.append(got.null), feats.nb.append(got.nb)
         feats.log_ratio.append(_log_ratio(cur.src, cur.tgt))
@@ -527,88 +392,12 @@ def keeps(finding: Finding, select) -> bool:
     return ran and SEVERITY_ORDER[finding.severity] <= SEVERITY_ORDER[select.min_severity]
 
 
-def _density(x: np.ndarray, grid: np.ndarray, bw: float) -> np.ndarray:
-    """A Gaussian kernel density of ``x`` on an even grid (binned: linear in the memory's size)."""
-    step = grid[1] - grid[0]
-    counts, _ = np.histogram(x, bins=len(grid), range=(grid[0] - step / 2, grid[-1] + step / 2))
-    half = int(4 * bw / step) + 1
-    kernel = np.exp(-0.5 * (np.arange(-half, half + 1) * step / bw) ** 2)
-    d = np.convolve(counts.astype(np.float64), kernel / kernel.sum(), mode="same")
-    return d / max(d.sum() * step, 1e-12)
-
-
-def _decreasing(y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """The weighted least-squares non-increasing fit of ``y`` (pool adjacent violators)."""
-    vals: list[float] = []
-    weights: list[float] = []
-    sizes: list[int] = []
-    for v, wt in zip(y, w):
-        vals.append(float(v)), weights.append(float(wt)), sizes.append(1)
-        while len(vals) > 1 and vals[-2] < vals[-1]:
-            v2, w2, n2 = vals.pop(), weights.pop(), sizes.pop()
-            total = weights[-1] + w2
-            vals[-1] = (vals[-1] * weights[-1] + v2 * w2) / total if total > 0 else max(vals[-1], v2)
-            weights[-1], sizes[-1] = total, sizes[-1] + n2
-    return np.repeat(vals, sizes)
-
-
-def non_translation_odds(score: np.ndarray, null: np.ndarray) -> np.ndarray:
-    """P(not a translation | score) per unit: Efron's local false discovery rate with the memory's own null.
-
-    ``null`` holds the scores of random pairs of the same memory (what its
-    non-translations score); ``score`` mixes translations and non-translations.
-    The share of non-translations is estimated as twice the share of units
-    below the null's median (translations almost never score there), the two
-    densities by kernels, and the ratio made non-increasing in the score. The
-    decision point is thus where this memory's own translations and
-    non-translations cross, not a cosine fixed on one language pair.
-    """
-    if len(null) < 20 or len(score) < 5:  # too few units to estimate anything: the sign of the margin
-        return 1.0 / (1.0 + np.exp(np.clip(score / 0.02, -30, 30)))
-    med = float(np.median(null))
-    share = float(np.clip(2 * np.mean(score < med), 1 / len(score), 1.0))
-    lo, hi = float(min(score.min(), null.min())), float(max(score.max(), null.max()))
-    grid = np.linspace(lo - 0.05, hi + 0.05, 512)
-    step = grid[1] - grid[0]
-    bw = max(1.06 * float(null.std()) * len(null) ** -0.2, 2 * step)
-    f0, f = _density(null, grid, bw), _density(score, grid, bw)
-    ratio = np.clip(share * f0 / np.maximum(f, 1e-12), 0.0, 1.0)
-    right = grid >= med
-    ratio[~right] = 1.0  # below what random pairs usually score: not a translation
-    ratio[right] = _decreasing(ratio[right], f[right] + 1e-6)
-    return np.interp(score, grid, ratio)
-
-
-def unit_scores(csls: np.ndarray, local: np.ndarray, null: np.ndarray, log_ratio: np.ndarray,
-                ok: np.ndarray, rule: Rule = Rule()) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(P(non-translation), shift margin, length z, score) per unit; score in [0, 1], misaligned below 0.5.
-
-    A unit is misaligned when it is likelier a non-translation than a
-    translation (non_translation_odds of its csls), or when a neighbour's
-    segment fits it about as well as its own (a shift: local margin under
-    SHIFT_FLOOR null spreads) and it is not clearly a translation either.
-    The score falls further when one side is far longer, measured against the
-    other, than in the memory's other units (a partial translation).
-    """
-    p_bad = np.ones(len(csls))
-    p_bad[ok] = non_translation_odds(csls[ok], null)
-    spread = max(float(null.std()), 1e-3) if len(null) > 1 else 0.05
-    shift = (local - rule.shift_floor * spread) / spread  # < 0: a neighbour fits as well
-    lz = _robust_z(log_ratio, ok)
-    score = 1.0 - p_bad
-    shifted = (p_bad > rule.shift_posterior) & np.isfinite(shift)
-    shift_score = 0.5 * (1.0 + np.tanh(np.where(np.isfinite(shift), shift, 30.0)))
-    score = np.where(shifted, np.minimum(score, shift_score), score)
-    score = score * np.exp(-0.5 * np.maximum(0.0, np.abs(lz) - LENGTH_FREE))
-    return p_bad, shift, lz, np.where(ok, np.clip(score, 0.0, 1.0), 0.0)
-
-
 def _judge(feats: _Features, ok: np.ndarray, findings: list[Finding]) -> tuple[np.ndarray, list[Finding], dict]:
     """Turn the per-unit numbers into scores and meaning findings, once the whole memory is known."""
     sim, csls, local, null, log_ratio, nb = feats.stack()
     p_bad, shift, lz, scores = unit_scores(csls, local, null, log_ratio, ok)
     bads = Rule().misaligned(p_bad, shift)
-    mz = _robust_z(csls, ok)
+    mz = robust_z(csls, ok)
     untranslated = {f.unit for f in findings if f.kind == "untranslated"}
     for u in untranslated:
         scores[u] = min(scores[u], 0.1)  # its sides do not translate each other, however close the vectors

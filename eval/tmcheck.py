@@ -41,7 +41,8 @@ import numpy as np
 from align.encoders import make_encoder
 from align.export.bitext import Bitext, Unit
 from align.export import write
-from align.memory_check import Rule, check_memory, unit_scores
+from align.memory_check import check_memory
+from align.memory_score import Rule, unit_scores
 
 from .tmcheck_data import Pair, language_pairs
 

@@ -256,7 +256,7 @@ def test_a_chinese_literary_chapter_is_left_alone_and_a_shift_found(tmp_path, en
 
 def test_non_translation_odds_follow_the_memory_own_null():
     """A score where random pairs of the memory sit is a non-translation; far above them, a translation."""
-    from align.memory_check import non_translation_odds
+    from align.memory_score import non_translation_odds
 
     rng = np.random.default_rng(0)
     null = rng.normal(-0.2, 0.05, 3000)
@@ -271,7 +271,7 @@ def test_non_translation_odds_follow_the_memory_own_null():
 def test_repeated_units_are_not_each_others_competitors(encoder):
     """A memory repeats units: a copy fits a unit exactly as well as its own pair, which says nothing about
     whether the pair is a translation."""
-    from align.memory_check import _background, _same_text
+    from align.memory_score import background, same_text
 
     pairs = real_pairs()[:20]
     twice = pairs[:6] + [pairs[5]] + pairs[6:]  # unit 5 copied right after itself
@@ -280,7 +280,7 @@ def test_repeated_units_are_not_each_others_competitors(encoder):
         src, tgt = [s for s, _ in rows], [t for _, t in rows]
         V = encoder.encode(src + tgt)
         ok = np.ones(len(rows), bool)
-        got[name] = _background(V[:len(rows)], V[len(rows):], ok, 0, len(rows), _same_text(src, tgt))
+        got[name] = background(V[:len(rows)], V[len(rows):], ok, 0, len(rows), same_text(src, tgt))
     assert got["twice"].csls[5] == pytest.approx(got["once"].csls[5], abs=1e-5)
     assert got["twice"].csls[6] == pytest.approx(got["once"].csls[5], abs=1e-5)
     assert got["once"].csls[5] > 0.05  # a translation: clearly above its best stranger
