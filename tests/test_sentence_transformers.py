@@ -4,12 +4,9 @@
 local LaBSE here. It is English-only, so the pair below is English on both sides.
 """
 
-import subprocess
-import sys
+import json
 
 import numpy as np
-
-from .conftest import ROOT
 
 SRC = ["The board met in Uppsala on 3 March 2021.", "The chair opened the meeting at ten.",
        "Three new members were elected.", "The budget was approved without changes.",
@@ -37,29 +34,23 @@ def test_local_model_embeds_offline(monkeypatch):
     assert enc.name.startswith("st/")
 
 
-def test_cli_aligns_with_a_local_model(tmp_path):
+def test_cli_aligns_with_a_local_model(tmp_path, run_cli):
     src, tgt, out = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "x.jsonl"
     src.write_text("\n".join(SRC) + "\n", "utf-8")
     tgt.write_text("\n".join(TGT) + "\n", "utf-8")
-    proc = subprocess.run([sys.executable, "-m", "align", "pair", src, tgt, "-o", out, "--model", _model_path(),
-                           "--src-lang", "en", "--tgt-lang", "en", "--no-cache"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    proc = run_cli("pair", src, tgt, "-o", out, "--model", _model_path(), "--src-lang", "en", "--tgt-lang", "en",
+                   "--no-cache")
     assert proc.returncode == 0, proc.stderr
-    import json
-
     links = [(r["src_ids"], r["tgt_ids"]) for r in map(json.loads, out.read_text("utf-8").splitlines())]
     assert links == [([0], [0]), ([1], [1]), ([2], [2]), ([3], [3]), ([], [4]), ([4], [5])]
 
 
-def test_a_model_that_is_not_there_is_a_one_line_error(tmp_path):
+def test_a_model_that_is_not_there_is_a_one_line_error(tmp_path, run_cli):
     src = tmp_path / "a.txt"
     src.write_text("One sentence here.\n", "utf-8")
-    proc = subprocess.run([sys.executable, "-m", "align", "pair", src, src.with_name("b.txt"), "--model",
-                           str(tmp_path / "no-such-model")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = run_cli("pair", src, src.with_name("b.txt"), "--model", tmp_path / "no-such-model")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     src.with_name("b.txt").write_text("Another sentence.\n", "utf-8")
-    proc = subprocess.run([sys.executable, "-m", "align", "pair", src, src.with_name("b.txt"), "--model",
-                           str(tmp_path / "no-such-model"), "-o", str(tmp_path / "x.tsv")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = run_cli("pair", src, src.with_name("b.txt"), "--model", tmp_path / "no-such-model", "-o", tmp_path / "x.tsv")
     assert proc.returncode == 1 and "cannot load model" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "x.tsv").exists()
