@@ -29,8 +29,8 @@ from .resume import (document_key, pair_key, read_documents, read_scores, read_s
                      write_documents, write_scores)
 from .runners import describe_error, make_runner
 from .summary import CorpusSummary, Timer, document_entry, evidence_entry, pair_row, totals_of
-from .tasks import (LoadTask, PairTask, ScoreTask, Scored, ToolSpec, aligner_params, load_task, process_id,
-                    register_encoder, run_pair_task, score_task)
+from .tasks import (LoadTask, PairTask, ScoreTask, Scored, ToolSpec, load_task, process_id, register_encoder,
+                    run_pair_task, score_task)
 
 Progress = Callable[[str, int, int], None]
 
@@ -372,10 +372,9 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
     embedded0 = (stats.embedded, stats.requested, stats.seconds) if stats else (0, 0, 0.0)  # this run's share
     options = options or CorpusOptions()
     out = Path(out)
-    spec = ToolSpec(aligner.name, options.model, options.cache, aligner_params(aligner),
-                    getattr(encoder, "name", ""), options.engine, options.checks,
-                    getattr(getattr(encoder, "inner", None), "device", "cpu"),
-                    uses_encoder=getattr(aligner, "encoder", None) is not None)
+    spec = ToolSpec(aligner.name, options.model, options.cache, aligner.params, getattr(encoder, "name", ""),
+                    options.engine, options.checks, getattr(getattr(encoder, "inner", None), "device", "cpu"),
+                    uses_encoder=aligner.encoder is not None)
     register_encoder(spec, encoder)
     local = make_runner(options.jobs, inline_below=options.inline_below)
     runner = make_runner(options.jobs, options.scheduler) if options.scheduler else local

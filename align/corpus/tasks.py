@@ -31,11 +31,6 @@ from .pairing import quick_params
 from .resume import write_state
 
 
-def aligner_params(aligner) -> Any:
-    """An aligner's settings: the ``Aligner`` protocol's ``params`` (``p`` where an aligner has no ``params`` yet)."""
-    return getattr(aligner, "params", getattr(aligner, "p", None))
-
-
 @dataclass
 class ToolSpec:
     """What a worker needs to build the same aligner as the main process (picklable)."""
@@ -43,7 +38,7 @@ class ToolSpec:
     method: str = "embedding"
     model: str | None = None
     cache: bool = True
-    params: Any = None  # the main aligner's settings (``aligner_params``; None: the defaults)
+    params: Any = None  # the main aligner's settings (``Aligner.params``; None: it has none)
     encoder_name: str = ""  # the main process's encoder (engine, model, precision)
     engine: str = "auto"  # the bundled model's engine the main process was asked for (--encoder)
     checks: Any = None  # the run's checks.Selection (--min-severity, --checks, --skip-checks; None: all)
@@ -221,8 +216,8 @@ def run_pair_task(task: PairTask) -> dict:
         aligner, seeded = _aligner_for(task.spec, task.vectors)
         t0 = time.perf_counter()
         al = Alignment(task.src, task.tgt, task.aligned.links, method=aligner.name,
-                       encoder=getattr(seeded, "name", ""))  # as ``align_documents`` makes it
-        divs = check_alignment(al, seeded, task.spec.checks)
+                       encoder=aligner.encoder.name if aligner.encoder else "")  # as ``align_documents`` makes it
+        divs = check_alignment(al, aligner.encoder, task.spec.checks)
         res = PairResult(al, divs, task.aligned.seconds + time.perf_counter() - t0)
     else:
         aligner, seeded = _aligner_for(task.spec, task.vectors)
