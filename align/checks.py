@@ -902,10 +902,10 @@ def selection(min_severity: str | None = None, checks: str | None = None, skip: 
     if severity not in SEVERITY_ORDER:
         raise InputError(f"unknown severity {min_severity!r} for --min-severity (use error, warning or note)")
     kinds = tuple(ALL_KINDS) if known is None else known
-    return Selection(severity, _kinds(checks, "--checks", kinds), _kinds(skip, "--skip-checks", kinds))
+    return Selection(severity, named_kinds(checks, "--checks", kinds), named_kinds(skip, "--skip-checks", kinds))
 
 
-def _kinds(value: str | None, option: str, known_kinds: tuple[str, ...]) -> tuple[str, ...]:
+def named_kinds(value: str | None, option: str, known_kinds: tuple[str, ...]) -> tuple[str, ...]:
     """Kinds named by a comma-separated list of kinds and groups ("missing", "values")."""
     groups = {g: kinds for g, kinds in CHECK_GROUPS.items() if all(k in known_kinds for k in kinds)}
     out: list[str] = []

@@ -24,18 +24,14 @@ FLAG_PROP = "x-align-check"
 
 
 def drop_kinds(value: Optional[str]) -> tuple[str, ...]:
-    """The kinds named by ``--drop`` (comma-separated; ``none`` for none); InputError for an unknown one."""
+    """The kinds named by ``--drop`` (comma-separated kinds or groups; ``none`` for none); InputError if unknown."""
     if value is None:
         return DEFAULT_DROP
-    names = [n.strip().lower() for n in value.split(",") if n.strip()]
-    if names == ["none"]:
+    from .checks import named_kinds
+
+    if [n.strip().lower() for n in value.split(",") if n.strip()] == ["none"]:
         return ()
-    for n in names:
-        if n not in KINDS:
-            raise InputError(f"unknown kind {n!r} for --drop (known: {', '.join(KINDS)}, or none)")
-    if not names:
-        raise InputError("--drop names no kind (give none to drop nothing)")
-    return tuple(dict.fromkeys(names))
+    return named_kinds(value, "--drop", KINDS)  # kinds and groups ("values"), as --checks names them
 
 
 def decide(check: MemoryCheck, kinds: tuple[str, ...], min_score: float = 0.0) -> dict[int, list[str]]:

@@ -83,8 +83,10 @@ def test_min_score_and_drop_kinds(memory, checked):
     assert set(where["shifted"]) | set(where["unrelated"]) <= set(failing)
     assert all(w[0].startswith("score") for w in failing.values())
     assert drop_kinds("misaligned, inconsistent") == ("misaligned", "inconsistent")
-    with pytest.raises(InputError):
-        drop_kinds("misalinged")
+    assert drop_kinds("values") == ("number-mismatch", "phone-mismatch", "email-mismatch", "url-mismatch")
+    for bad in ("misalinged", "missing", ","):  # a typo; a group a memory check never reports; nothing
+        with pytest.raises(InputError):
+            drop_kinds(bad)
 
 
 def test_cli_clean_round_trip_through_other_formats(memory, tmp_path, run_cli):
@@ -136,7 +138,7 @@ def test_cli_clean_drops_only_the_kinds_named(memory, checked, tmp_path, run_cli
     assert kept == set(range(len(units))) - misaligned
     assert set(where["empty"]) | set(where["untranslated"]) <= kept
     proc = run_cli("clean", path, "-o", tmp_path / "x.tmx", "--drop", "misalinged")
-    assert proc.returncode == 1 and "unknown kind 'misalinged'" in proc.stderr
+    assert proc.returncode == 1 and "unknown check 'misalinged' for --drop" in proc.stderr
     assert not (tmp_path / "x.tmx").exists()
 
 
