@@ -230,10 +230,11 @@ def test_unsupported_members_of_a_merge_are_reported_as_missing():
 def _textberg(doc: str, lo: int, hi: int):
     """German sentences lo..hi-1 of a Text+Berg document, the French lines the gold links them to, and the gold."""
     from align.scoring import read_links
-    from eval.textberg import DATA, read_sentences
 
-    de, fr = read_sentences(DATA / "de" / doc), read_sentences(DATA / "fr" / doc)
-    gold = read_links(DATA / "gold" / doc)
+    from .conftest import TEXTBERG, textberg_sentences
+
+    de, fr = textberg_sentences("de", doc), textberg_sentences("fr", doc)
+    gold = read_links(TEXTBERG / "gold" / doc)
     js = sorted(j for a, b in gold if a and lo <= a[0] < hi for j in b)
     return de[lo:hi], fr[js[0]:js[-1] + 1], [(tuple(i - lo for i in a), tuple(j - js[0] for j in b))
                                            for a, b in gold if a and lo <= a[0] < hi]

@@ -79,9 +79,10 @@ def test_reading_scores_each_piece_once():
     # once per sentence, not once per paragraph and again per sentence (the cost of a cold read)
     # (scoring whole paragraphs as well would make it 1.33 calls a sentence here)
     from align.pipeline import documents_from_text
-    from eval.textberg import DATA, read_sentences
 
-    lines = read_sentences(DATA / "de" / "003")
+    from .conftest import textberg_sentences
+
+    lines = textberg_sentences("de", "003")
     text = "\n\n".join(" ".join(lines[k:k + 3]) for k in range(0, len(lines), 3))  # prose: 3 sentences a line
     langid._scored.cache_clear()
     (doc,) = documents_from_text(text, "003.txt")

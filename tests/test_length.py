@@ -16,11 +16,8 @@ from nltk.translate.gale_church import align_blocks
 from align.aligners import length
 from align.aligners.length import LengthAligner, log_two_tailed
 
-from eval.textberg import DATA, DOCS, read_sentences
-
-
-def lines(lang: str, doc: str) -> list[str]:
-    return read_sentences(DATA / lang / doc)
+from .conftest import TEXTBERG_DOCS as DOCS
+from .conftest import textberg_sentences as lines
 
 
 def sentence_pairs(links) -> list[tuple[int, int]]:

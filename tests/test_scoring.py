@@ -140,9 +140,9 @@ def test_disagreements_join_the_links_that_share_a_sentence():
 
 def test_disagreements_on_a_textberg_document(tmp_path):
     """The places of a real prediction account for every strict error that the scores count."""
-    from eval.textberg import DATA, read_sentences
+    from .conftest import TEXTBERG, textberg_sentences
 
-    gold = read_links(DATA / "gold" / "005")
+    gold = read_links(TEXTBERG / "gold" / "005")
     # a prediction that is right except in two places: 13-14 merged on the wrong side, 30 dropped
     pred = [link for link in gold if not set(link[0]) & {13, 14, 15, 30}]
     pred += [((13,), (13, 14)), ((14, 15), (15,)), ((30,), ())]
@@ -150,7 +150,7 @@ def test_disagreements_on_a_textberg_document(tmp_path):
     c = count([gold], [pred])
     assert sum(len(d.wrong) for d in places) == c["n_pred"] - c["strict_p_hits"]
     assert sum(1 for d in places for a, b in d.missed if a and b) == c["n_gold"] - c["strict_r_hits"]
-    text = format_disagreements(places, read_sentences(DATA / "de" / "005"), read_sentences(DATA / "fr" / "005"))
+    text = format_disagreements(places, textberg_sentences("de", "005"), textberg_sentences("fr", "005"))
     assert "pred [13]:[13, 14]" in text and "pred [30]:[]" in text
     shown = {int(line.split()[1]) for line in text.splitlines() if line.startswith("    src")}
     assert shown == {i for d in places for i in d.src} and 0 not in shown  # only the places that differ
