@@ -21,7 +21,10 @@ untranslated file in a pair.
 
 Prints every pair found, whether it is right, the unpaired documents and
 why, how the cheap candidate ranking placed each true partner, how many
-quick alignments pairing ran, and the time of each stage.
+candidates pairing aligned, and the time of each stage. The evidence is
+read as corpus mode reads it (``evidence_scorer``): each candidate aligned
+by the final aligner (the bundled encoder's default settings), the shuffled
+controls of short pairs by the quick pass.
 """
 
 from __future__ import annotations
@@ -37,12 +40,10 @@ from pathlib import Path
 import numpy as np
 
 from align import langid
-from align.aligners import EmbeddingAligner
-from align.corpus import (TOP_K, Evidence, Thresholds, candidate_pairs, discover, document_means, pair_documents,
-                          quick_params, sentence_vectors)
-from align.corpus.evidence import pairing_evidence
+from align.corpus import (TOP_K, Thresholds, candidate_pairs, discover, document_means, evidence_scorer,
+                          pair_documents, sentence_vectors)
 from align.encoders import make_encoder
-from align.pipeline import load
+from align.pipeline import load, make_aligner
 
 from .pairing_sets import SETS, Truth
 
@@ -94,12 +95,12 @@ def run_set(name: str, folder: Path, encoder, k: int, seed: int) -> bool:
     t = time.perf_counter()
     cands = candidate_pairs(docs, vectors, k)
     t_cands = time.perf_counter() - t
-    quick = EmbeddingAligner(encoder, quick_params())
+    evidence = evidence_scorer(encoder, make_aligner("embedding", encoder), Thresholds().min_cover)  # as corpus mode
     aligned = [0]
 
     def scorer(pairs):
         aligned[0] += len(pairs)
-        return [Evidence(*pairing_evidence(quick, a, b, Thresholds().min_cover)) for a, b in pairs]
+        return evidence(pairs)
 
     t = time.perf_counter()
     pairs, unpaired = pair_documents(docs, encoder, vectors, scorer, k=k)
@@ -109,7 +110,7 @@ def run_set(name: str, folder: Path, encoder, k: int, seed: int) -> bool:
           f"sentences; encoder {encoder.name}; k = {k}")
     n_cross = sum(1 for i in range(len(docs)) for j in range(i + 1, len(docs))
                   if not langid.same_group(docs[i].lang, docs[j].lang))
-    print(f"candidate pairs: {len(cands)} of {n_cross} cross-language pairs; quick alignments run: {aligned[0]}")
+    print(f"candidate pairs: {len(cands)} of {n_cross} cross-language pairs; candidates aligned: {aligned[0]}")
     truth_pairs = set(truth.pairs)
     found = {(c.src.name, c.tgt.name) for c in pairs}
     print("pairs found:")

@@ -13,12 +13,12 @@ align, check and write every pair (``tasks``, ``outputs``) -> summarise
 from .files import SUFFIXES, discover, output_stem
 from .manifest import MANIFEST_OPTIONS, Manifest, ManifestPair, read_manifest
 from .outputs import write_merged
-from .pairing import Candidate, Evidence, Thresholds, orient, pair_documents, quick_params
+from .pairing import Candidate, Evidence, Thresholds, evidence_scorer, orient, pair_documents, quick_params
 from .ranking import TOP_K, SentenceVectors, candidate_pairs, document_means, ranked_candidates, sentence_vectors
 from .run import CorpusOptions, CorpusResult, run_corpus
 from .summary import CorpusSummary
 
 __all__ = ["SUFFIXES", "discover", "output_stem", "MANIFEST_OPTIONS", "Manifest", "ManifestPair", "read_manifest",
-           "write_merged", "Candidate", "Evidence", "Thresholds", "orient", "pair_documents", "quick_params", "TOP_K",
+           "write_merged", "Candidate", "Evidence", "Thresholds", "evidence_scorer", "orient", "pair_documents", "quick_params", "TOP_K",
            "SentenceVectors", "candidate_pairs", "document_means", "ranked_candidates", "sentence_vectors",
            "CorpusOptions", "CorpusResult", "run_corpus", "CorpusSummary"]

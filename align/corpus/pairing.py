@@ -18,7 +18,8 @@ from typing import Callable
 from .. import langid
 from ..aligners import EmbeddingAligner, EmbeddingParams
 from ..documents import Document
-from .evidence import pairing_evidence
+from ..pipeline import align_documents
+from .evidence import evidence_of
 from .ranking import TOP_K, SentenceVectors, ranked_candidates, sentence_vectors
 
 
@@ -144,10 +145,7 @@ def pair_documents(docs: list[Document], encoder, vectors: SentenceVectors | Non
     th = thresholds or Thresholds()
     vectors = vectors or sentence_vectors(docs, encoder)
     ranked, always = ranked_candidates(docs, vectors, k)
-    if scorer is None:
-        quick = EmbeddingAligner(encoder, quick_params())
-        scorer = lambda pairs: [Evidence(*pairing_evidence(quick, a, b, th.min_cover))  # noqa: E731
-                                for a, b in pairs]
+    scorer = scorer or evidence_scorer(encoder, min_cover=th.min_cover)
     evidence: dict[tuple[int, int], Evidence] = {}
     depth = {x: 0 for x in ranked}
     todo = set(always)
@@ -233,6 +231,15 @@ def _prefer_revisions(cands: list[Candidate]) -> None:
                     break
             if c.test is not None:
                 break
+
+
+def evidence_scorer(encoder, aligner=None, min_cover: float = 0.0) -> Scorer:
+    """Candidates' evidence, one after the other in this process: ``aligner`` (corpus mode passes the final
+    aligner, whose alignment an accepted pair keeps; default the quick pass) aligns each, the quick pass
+    aligns the shuffled controls (``evidence.evidence_of``)."""
+    quick = EmbeddingAligner(encoder, quick_params())
+    main = aligner or quick
+    return lambda pairs: [Evidence(*evidence_of(align_documents(a, b, main), quick, min_cover)) for a, b in pairs]
 
 
 def quick_params() -> EmbeddingParams:
