@@ -1,13 +1,17 @@
 """What language id costs: labels kept when it is made cheaper (grouped second opinions, bounded models,
-the disk cache of lingua's answers, the linear Viterbi pass)."""
+the disk cache of lingua's answers, the linear Viterbi pass), and what the optional share of first opinions
+changes."""
 
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 from align import langid
 
-from .conftest import EN, SV
+from .conftest import EN, ROOT, SV
 
 # a Swedish page with a Finnish and an English line, and code lines that read as other languages
 MIXED = [
@@ -102,8 +106,11 @@ def test_lingua_answers_come_back_from_disk_unchanged(tmp_path, monkeypatch):
     langid._scored.cache_clear()
     calls = []
     monkeypatch.setattr(langid, "_detector", lambda *a: calls.append(a) or (_ for _ in ()).throw(AssertionError))
+    before = langid.Work(**vars(langid.WORK))
     again = [(d.lang, [(s.text, s.lang) for s in d.sentences]) for d in (load_one(SV), load_one(EN))]
     assert again == first and not calls  # every answer from the disk: lingua is not even built
+    assert (langid.WORK.scored, langid.WORK.second_opinions, langid.WORK.loads) == \
+        (before.scored, before.second_opinions, before.loads) and langid.WORK.from_disk > before.from_disk
     langid._scored.cache_clear()
 
 
@@ -115,3 +122,35 @@ def test_an_unusable_cache_folder_leaves_language_id_working(tmp_path, monkeypat
     assert langid.detect("Det här är en mening på svenska, skriven för att testa.")[0] == "sv"
     langid.save()
     langid._scored.cache_clear()
+
+
+def test_a_language_too_few_sentences_read_as_gets_no_second_opinion(monkeypatch):
+    texts = MIXED + ["Päätös tulee voimaan heinäkuun alussa ja koskee kaikkia kuntia.",
+                     "Asumistukea haetaan Kansaneläkelaitokselta sähköisellä lomakkeella."]
+    full = langid.other_languages(texts, "sv")
+    # first opinions: fi three times, en twice (the English line and the apt-get line), pl once (the URL)
+    assert full.count("fi") == 3 and full.count("en") == 1
+    asked = []
+    real = langid._confirmed
+    monkeypatch.setattr(langid, "_confirmed", lambda t, d, b: asked.append(b) or real(t, d, b))
+    few = langid.other_languages(texts, "sv", min_share=3 / len(texts))
+    assert few == [lang if lang == "fi" else None for lang in full]
+    assert set(asked) == {"fi"}  # English (one sentence) and the code lines' languages are never loaded
+    monkeypatch.setattr(langid, "SECOND_OPINION_MIN_SHARE", 3 / len(texts))
+    assert langid.other_languages(texts, "sv") == few
+
+
+def test_longdoc_cold_cache_keeps_everything_but_language_id(tmp_path):
+    """eval.longdoc's cold start, run in its own interpreter (the suite does not import eval/)."""
+    real = tmp_path / "real"
+    (real / "model").mkdir(parents=True)
+    for name in ("embeddings.sqlite", "langid.sqlite", "langid.sqlite-journal"):
+        (real / name).write_text(name)
+    code = "import sys; from pathlib import Path; from eval.longdoc import _cold_cache; " \
+           "print(_cold_cache(Path(sys.argv[1]), Path(sys.argv[2])))"
+    proc = subprocess.run([sys.executable, "-c", code, str(real), str(tmp_path / "work")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    cold = Path(proc.stdout.strip())
+    assert sorted(p.name for p in cold.iterdir()) == ["embeddings.sqlite", "model"]
+    assert (cold / "embeddings.sqlite").read_text() == "embeddings.sqlite"
