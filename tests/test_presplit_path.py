@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from align.pipeline import read_presplit
 from align.scoring import read_links
 
@@ -33,6 +35,7 @@ print(row.prf()["strict"][2])
 """
 
 
+@pytest.mark.slow
 def test_benchmark_and_cli_give_identical_links(tmp_path, run_cli):
     bench_dir = tmp_path / "bench"
     proc = subprocess.run([sys.executable, "-c", _BENCHMARK_ONE_DOC, str(bench_dir)], cwd=ROOT, capture_output=True,

@@ -10,6 +10,7 @@ from lxml import etree
 
 from .conftest import ROOT
 
+pytestmark = pytest.mark.slow  # the whole seeds folder, embedded, in a fresh interpreter
 GOLD = json.loads((ROOT / "corpora" / "seeds.gold.json").read_text("utf-8"))
 
 

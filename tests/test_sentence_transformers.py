@@ -7,6 +7,9 @@ local LaBSE here. It is English-only, so the pair below is English on both sides
 import json
 
 import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow  # importing sentence-transformers and transformers alone takes seconds
 
 SRC = ["The board met in Uppsala on 3 March 2021.", "The chair opened the meeting at ten.",
        "Three new members were elected.", "The budget was approved without changes.",
