@@ -80,8 +80,6 @@ def invoke_cli(*args, input: str | None = None, env: dict | None = None, cwd=Non
     (environment, argv, working directory, torch's thread count, warning filters) is put back after."""
     from click.testing import CliRunner
 
-    from align import cli
-
     argv = [str(a) for a in args]
     saved_env, saved_argv, saved_cwd = dict(os.environ), sys.argv, os.getcwd()
     torch = sys.modules.get("torch")
@@ -93,6 +91,8 @@ def invoke_cli(*args, input: str | None = None, env: dict | None = None, cwd=Non
             for action, category, module in _PYTHON_WARNING_FILTERS:
                 warnings.filterwarnings(action, category=category, module=module or "")
             warnings.showwarning = warnings._showwarning_orig  # to sys.stderr, as the interpreter does
+            from align import cli  # (first imported here, its consoles see pipes, not a terminal, as in a subprocess)
+
             sys.argv = ["align", *argv]
             os.chdir(cwd if cwd is not None else ROOT)
             try:
