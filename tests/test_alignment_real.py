@@ -149,6 +149,20 @@ def test_subtitle_sentence_pair_split_over_two_cues_is_one_link(aligned, tmp_pat
         assert not missing_tgt & set(link.tgt), f"reported missing: {_describe(result, link)}"
 
 
+def test_srt_reads_as_the_same_cues_as_webvtt(tmp_path):
+    """The same real cues written as SubRip (comma timings, CRLF, a BOM, no header) read as the WebVTT file."""
+    from align.api import read
+
+    vtt = SUBTITLES / "sintel" / "sintel.de.vtt"
+    text = vtt.read_text("utf-8").removeprefix("WEBVTT\n\n")
+    srt = tmp_path / "sintel.de.srt"
+    srt.write_bytes(b"\xef\xbb\xbf" + re.sub(r"(\d\d:\d\d:\d\d)\.(\d{3})", r"\1,\2", text).replace("\n", "\r\n").encode())
+    texts = [[s.text for s in read(path, "de").sentences] for path in (vtt, srt)]
+    assert texts[0] == texts[1]
+    assert "Diese Klinge birgt eine finstere Vergangenheit." in texts[0]
+    assert not [t for t in texts[0] if re.search(r"-->|^\d+$", t)]
+
+
 @pytest.mark.parametrize("pair", SUBTITLE_GOLD, ids=[p["name"] for p in SUBTITLE_GOLD])
 def test_subtitle_cue_numbers_and_timings_are_not_text(aligned, pair, tmp_path):
     """A subtitle file's cue numbers and timings are not sentences: they must not reach the TMX, nor be
