@@ -137,6 +137,8 @@ class EmbeddingParams:
     # evidence gains less than peel_run_gain from it) and the run alone against the other side scores below
     # peel_run_alone (no cosine test: e5's cosines grow with the length of the texts) ...
     peel_run_gain: float = 0.0
+    peel_split_run: int = 3
+    peel_split_score: float = 0.01
     peel_run_alone: float = -0.01
     # ... or, for a single sentence, when the bead gains less than peel_gain from it, it scores below peel_alone
     # alone and its cosine with the other side is below peel_cos (adds little and reads unlike the other side)
@@ -343,18 +345,41 @@ class EmbeddingAligner:
                 if not (new[0] or new[1]):
                     break
                 gain.update(*new)
-        beads = run_dp(band, p.beads, gain)
-        post = bead_posteriors(band, p.beads, gain, temperature)
-        kind = {ab: t for t, ab in enumerate(p.beads)}
-        own_dp = dict(zip(beads, state.confidences(beads)))  # before the peel embeds more runs: scores unchanged
-        pieces = peel_unsupported(beads, state, self.encoder) if p.peel in ("report", "split") else None
-        unsupported: dict[tuple, tuple[set, set]] = {}
-        if p.peel == "report":  # keep the DP's beads; name the unsupported sentences on them
+        for attempt in range(2):
+            beads = run_dp(band, p.beads, gain)
+            post = bead_posteriors(band, p.beads, gain, temperature)
+            kind = {ab: t for t, ab in enumerate(p.beads)}
+            own_dp = dict(zip(beads, state.confidences(beads)))  # before the peel embeds more runs: scores unchanged
+            pieces = peel_unsupported(beads, state, self.encoder) if p.peel in ("report", "split") else None
+            unsupported: dict[tuple, tuple[set, set]] = {}
+            if p.peel != "report":
+                break
+            # keep the DP's beads; name the unsupported sentences on them
             for (i0, i1, j0, j1), parent in pieces:
                 if parent != (i0, i1, j0, j1) and not (i1 > i0 and j1 > j0):
                     side = unsupported.setdefault(parent, (set(), set()))
                     side[0 if i1 > i0 else 1].update(range(i0, i1) if i1 > i0 else range(j0, j1))
-            pieces = None
+            # but a bead that does not read as a translation at all and carries a run of unsupported sentences is
+            # split; those sentences are one-sided text, and the DP is solved again with them at the price of such
+            # text (``skip_unmatched``), since they may have pulled their bead's other side out of place
+            cut = {b for b, (us, ut) in unsupported.items()
+                   if max(len(us), len(ut)) >= p.peel_split_run and own_dp[b] < p.peel_split_score}
+            if cut and attempt == 0 and p.skip_unmatched is not None:
+                if state.skip_src is None:
+                    state.skip_src, state.skip_tgt = np.full(n, p.skip), np.full(m, p.skip)
+                for b in cut:
+                    state.skip_src[sorted(unsupported[b][0])] = p.skip_unmatched
+                    state.skip_tgt[sorted(unsupported[b][1])] = p.skip_unmatched
+                gain = _Table(state, band)
+                continue
+            pieces = [x for x in pieces if x[1] in cut or x[0] == x[1]]  # (the pieces of a bead, in order)
+            kept = {x[1] for x in pieces}
+            pieces += [(b, b) for b in beads if b not in kept]
+            order = {b: k for k, b in enumerate(beads)}
+            pieces.sort(key=lambda x: order[x[1]])  # stable: a split bead's pieces stay in their order
+            for b in cut:
+                del unsupported[b]
+            break
         if pieces is None:
             pieces = [(b, b) for b in beads]
         split = [piece for piece, parent in pieces if piece != parent]
@@ -957,6 +982,9 @@ def rescue_reordered(links: list[Link], state: _State) -> list[Link]:
     p = state.p
     lonely_src = [l.src[0] for l in links if l.src and not l.tgt]
     lonely_tgt = [l.tgt[0] for l in links if l.tgt and not l.src]
+    if state.skip_src is not None:  # not the sentences of a one-sided section (``find_unmatched``)
+        lonely_src = [i for i in lonely_src if state.skip_src[i] == p.skip]
+        lonely_tgt = [j for j in lonely_tgt if state.skip_tgt[j] == p.skip]
     if not lonely_src or not lonely_tgt:
         return links
     pos_tgt_of_src = monotone_places(links)[0]  # where each lonely source sentence falls on the target side
