@@ -1,6 +1,6 @@
 """Text+Berg (de-fr) and MAC-Dev (zh-en literary) side by side, through the CLI's own path.
 
-    python -m eval.alignment [--sets textberg macdev] [--no-cache] [--set KEY=VALUE ...]
+    python -m eval.alignment [--sets textberg macdev] [--no-cache] [--count-tokens] [--set KEY=VALUE ...]
                              [--loo KEY=V1,V2 ...] [--errors]
 
 Every document is read with ``pipeline.read_presplit`` and aligned with the
@@ -8,7 +8,8 @@ aligner ``pipeline.make_aligner`` builds and ``pipeline.align_documents``, as
 ``align pair SRC TGT --presplit --format links`` does (``eval.textberg.run_doc``).
 Prints strict and lax precision/recall/F1 per document, per set and for both,
 what was embedded (tokens, and tokens per token of the sentences themselves:
-the price of the multi-sentence runs) and the seconds.
+the price of the multi-sentence runs) and the seconds. ``--count-tokens``
+counts what a cold run would embed even when the cache holds it all.
 
 ``--loo KEY=V1,V2 ...`` also runs every combination of those settings and
 reports leave-one-document-out figures: each document of either set is
@@ -104,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--loo", nargs="+", default=[], metavar="KEY=V1,V2",
                     help="leave-one-document-out over every combination of these settings")
     ap.add_argument("--errors", action="store_true", help="list where the links differ from the gold, with the text")
+    ap.add_argument("--count-tokens", action="store_true",
+                    help="tokens: what a cold run would embed (every distinct text asked for), even from the cache")
     args = ap.parse_args(argv)
     try:
         params = parse_settings(args.set)
@@ -111,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(str(e))
     t_start = time.perf_counter()
     setup = make_method("embedding", cache=not args.no_cache, engine=args.encoder, threads=args.threads,
-                        params=params)
+                        params=params, asked=args.count_tokens)
     print(f"model {setup[1].name}; cache {'off' if args.no_cache else 'on'}; settings {args.set or 'defaults'}")
     from eval.textberg import HEADER
 

@@ -1,7 +1,7 @@
 """Text+Berg German->French benchmark: accuracy, confidence and cost of the aligners.
 
-    python -m eval.textberg [--method embedding|length|both] [--no-cache] [--write DIR] [--errors]
-                            [--set KEY=VALUE ...]
+    python -m eval.textberg [--method embedding|length|both] [--no-cache] [--count-tokens] [--write DIR]
+                            [--errors] [--set KEY=VALUE ...]
 
 Aligns the seven documents of eval/data/textberg (the Bleualign/Vecalign/
 Bertalign test set) with each method and prints, per document and overall,
@@ -14,7 +14,8 @@ telling strictly correct links from wrong ones (links with both sides
 non-empty only: the unpaired ones carry no score).
 
 With the cache (the default) a second run embeds nothing; ``--no-cache``
-measures a cold run without touching the on-disk cache. ``--errors`` lists,
+measures a cold run without touching the on-disk cache, and ``--count-tokens``
+counts the tokens a cold run would embed without one (``AskedTokens``). ``--errors`` lists,
 per document, where each method's links differ from the gold, with the
 sentences (``align.scoring.disagreements``); ``--set knn=8`` runs the
 embedding aligner with one of its settings changed (``EmbeddingParams``), for
@@ -62,6 +63,28 @@ class TokenCounter:
     def encode(self, texts):
         self.tokens += sum(self.count(t) for t in texts)
         return self.inner.encode(texts)
+
+
+class AskedTokens:
+    """Sits between the aligner and the cache: counts the tokens of every distinct text asked for.
+
+    That is what a cold run embeds (the cache embeds each distinct text once
+    per process), so a warm run can measure it without emptying the cache.
+    """
+
+    def __init__(self, outer, counter: TokenCounter):
+        self.outer, self.counter = outer, counter
+        self.name, self.stats = outer.name, outer.stats
+        self.exact, self.count = counter.exact, counter.count
+        self.tokens = 0
+        self._seen: set[str] = set()
+
+    def encode(self, texts):
+        for t in texts:
+            if t not in self._seen:
+                self._seen.add(t)
+                self.tokens += self.count(t)
+        return self.outer.encode(texts)
 
 
 def peak_rss_mb() -> float:
@@ -133,8 +156,11 @@ class Row:
 
 
 def make_method(name: str, cache: bool, engine: str = "auto", threads: int | None = None,
-                params: EmbeddingParams | None = None, device: str = "auto"):
-    """(aligner, encoder, token counter), the aligner built by ``pipeline.make_aligner`` as ``align pair`` builds it."""
+                params: EmbeddingParams | None = None, device: str = "auto", asked: bool = False):
+    """(aligner, encoder, token counter), the aligner built by ``pipeline.make_aligner`` as ``align pair`` builds it.
+
+    ``asked``: count the tokens a cold run would embed (``AskedTokens``) instead of those really embedded.
+    """
     if name == "length":
         return make_aligner("length"), None, None
     from align.encoders import make_encoder
@@ -142,6 +168,9 @@ def make_method(name: str, cache: bool, engine: str = "auto", threads: int | Non
     encoder = make_encoder(cache=cache, engine=engine, threads=threads, device=device)
     counter = TokenCounter(encoder.inner)
     encoder.inner = counter
+    if asked:
+        counter = AskedTokens(encoder, counter)
+        return make_aligner("embedding", counter, params), encoder, counter
     return make_aligner("embedding", encoder, params), encoder, counter
 
 
@@ -240,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
                     " when torch imports); fast-fp32, fast-int8, fast-bf16 fix the fast engine's precision")
     ap.add_argument("--threads", type=int, help="cores for the encoder (default all)")
     ap.add_argument("--errors", action="store_true", help="list where the links differ from the gold, with the text")
+    ap.add_argument("--count-tokens", action="store_true",
+                    help="tokens: what a cold run would embed (every distinct text asked for), even from the cache")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="change a setting of the embedding aligner (EmbeddingParams), e.g. --set knn=8")
     args = ap.parse_args(argv)
@@ -254,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     for m in methods:
         t0 = time.perf_counter()
         setups[m] = make_method(m, cache=not args.no_cache, engine=args.encoder, threads=args.threads, params=params,
-                                device=args.device)
+                                device=args.device, asked=args.count_tokens)
         if m == "embedding":
             print(f"model {setups[m][1].name} loaded in {time.perf_counter() - t0:.2f} s"
                   f"{'' if setups[m][2].exact else ' (tokens estimated)'}; cache {'off' if args.no_cache else 'on'}")
