@@ -40,6 +40,7 @@ import atexit
 import functools
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from .documents import clean_text
@@ -60,6 +61,19 @@ CONFUSABLE = [
     {"fi", "et"},
     {"lv", "lt"},
 ]
+
+@dataclass
+class Work:
+    """What language id has asked of lingua in this process (``eval.longdoc`` prints it per run)."""
+
+    scored: int = 0  # texts lingua scored with the low-accuracy models (not from a cache)
+    scored_chars: int = 0
+    second_opinions: int = 0  # texts scored with two languages' high-accuracy models
+    loads: int = 0  # languages whose high-accuracy models lingua (re)loaded for second opinions
+    from_disk: int = 0  # answers read from the disk cache
+
+
+WORK = Work()
 
 SWITCH_COST = 4.0  # nats: how much evidence a paragraph needs to change language
 _FLOOR = 1e-4  # smallest confidence that counts; anything below it is "not this language" alike
@@ -228,7 +242,15 @@ def _scored(folded: str, codes: tuple[str, ...], high_accuracy: bool) -> tuple[t
         except store.error:
             hit = None
         if hit is not None:
+            WORK.from_disk += 1
             return hit
+    if high_accuracy:
+        WORK.second_opinions += 1
+        WORK.loads += sum(code in _unloaded for code in codes)
+        _unloaded.difference_update(codes)
+    else:
+        WORK.scored += 1
+        WORK.scored_chars += len(folded)
     detector, code_of = _detector(codes, high_accuracy)
     values = detector.compute_language_confidence_values(folded)
     result = tuple((code_of[v.language], v.value) for v in values if v.value >= _FLOOR)
@@ -435,6 +457,7 @@ def _candidate(text: str, doc_lang: str, codes: tuple[str, ...]) -> str | None:
 SECOND_OPINIONS_LOADED = 3  # languages whose high-accuracy models stay loaded besides the document's
 _SPARE = "la"  # a language lingua knows that no default detector loads: pairs with one to unload it
 _loaded: dict[str, None] = {}  # high-accuracy languages of second opinions, least recently used first
+_unloaded: set[str] = set()  # languages of ``_loaded`` whose models lingua has not loaded yet (for ``WORK``)
 
 
 def _keep_loaded(lang: str, doc_lang: str) -> None:
@@ -445,11 +468,14 @@ def _keep_loaded(lang: str, doc_lang: str) -> None:
     so one built with a spare language unloads it (the spare was never loaded, so nothing else goes).
     """
     for code in (doc_lang, lang):
+        if code not in _loaded:
+            _unloaded.add(code)  # lingua loads its models on the next score that is not on disk
         _loaded.pop(code, None)
         _loaded[code] = None
     while len(_loaded) > SECOND_OPINIONS_LOADED + 1:
         old = next(c for c in _loaded if c not in (lang, doc_lang))
         del _loaded[old]
+        _unloaded.discard(old)
         if old != _SPARE and _lingua_knows(old):
             _detector(tuple(sorted((old, _SPARE))), True)[0].unload_language_models()
 
@@ -472,14 +498,28 @@ def other_language(text: str, doc_lang: str, codes: tuple[str, ...] = tuple(DEFA
     return best if best and _confirmed(text, doc_lang, best) else None
 
 
-def other_languages(texts: list[str], doc_lang: str,
-                    codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> list[str | None]:
+# Share of a document's sentences whose first opinion a language must win before its high-accuracy
+# models are loaded for second opinions; below it the sentences are not called that language. 0 (off):
+# on a long manual, code lines and URLs read as twenty-odd languages, each loaded (0.35 CPU s) to reject
+# nearly all of them; a share of 0.003 loads 5 instead of 43 but changes 50 of its labels (all code or
+# English that read as a third language): eval/RESULTS.md, "Language id on a long document".
+SECOND_OPINION_MIN_SHARE = 0.0
+
+
+def other_languages(texts: list[str], doc_lang: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES),
+                    min_share: float | None = None) -> list[str | None]:
     """``other_language`` of each text, with the second opinions taken one language at a time.
 
     The answers are those of ``other_language``; grouping by language loads each language's
-    high-accuracy models once while only a few stay in memory at a time.
+    high-accuracy models once while only a few stay in memory at a time. A language that fewer than
+    ``min_share`` (default ``SECOND_OPINION_MIN_SHARE``) of the texts read as gets no second opinion
+    and no label.
     """
     cands = [_candidate(t, doc_lang, codes) for t in texts]
+    share = SECOND_OPINION_MIN_SHARE if min_share is None else min_share
+    if share > 0:
+        wins = Counter(c for c in cands if c)
+        cands = [c if c and wins[c] >= share * len(texts) else None for c in cands]
     out: list[str | None] = [None] * len(texts)
     # languages still loaded from the last document first (most recent first), then the others: in
     # the order of the last document, each language would push out the next one needed

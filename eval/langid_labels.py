@@ -8,6 +8,7 @@ paragraph languages and every sentence's ``Sentence.lang`` (a sentence in anothe
 is read as ``align pair`` reads it (detected, one document), as ``align corpus`` reads it (bilingual
 files split) and, for the real-document set, with its language given as ``--src-lang`` gives it.
 ``--long`` adds the long handbook pair of ``eval/data/long`` (slow: 21,000 sentences).
+``--second-opinion-share`` sets ``langid.SECOND_OPINION_MIN_SHARE`` for the run (to measure what it changes).
 """
 
 from __future__ import annotations
@@ -79,7 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", type=Path, help="write the labels to this JSON file")
     ap.add_argument("--compare", type=Path, help="compare the labels with this JSON file")
     ap.add_argument("--long", action="store_true", help="also the long handbook pair")
+    ap.add_argument("--second-opinion-share", type=float, help="langid.SECOND_OPINION_MIN_SHARE for this run")
     args = ap.parse_args(argv)
+    if args.second_opinion_share is not None:
+        from align import langid
+
+        langid.SECOND_OPINION_MIN_SHARE = args.second_opinion_share
     now = labels(args.long)
     sentences = sum(len(v["sentences"]) for v in now.values())
     foreign = sum(1 for v in now.values() for s in v["sentences"] if s[1])

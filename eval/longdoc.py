@@ -3,6 +3,7 @@
     python -m eval.longdoc                         # the handbook pair of eval/data/long (10,544 / 10,886 sentences)
     python -m eval.longdoc --src A.txt --tgt B.txt # another pair
     python -m eval.longdoc --only plain            # one mode
+    python -m eval.longdoc --langid cold           # a first run: embeddings from the cache, language id not
 
 The pair runs twice, each time in a fresh child process, through the library calls ``align pair`` makes
 (``make_encoder``, ``pipeline.load_one`` or ``pipeline.read_presplit``, ``make_aligner``, ``run_pair`` with
@@ -14,6 +15,10 @@ document language, the sentences in other languages), segmentation, embedding, a
 writing. Wall and CPU seconds (user + system of the whole process, all threads; a shared machine disturbs
 CPU seconds less), peak RSS and the 1-minute load average are printed. Embeddings come from the on-disk
 cache as in ``align pair`` (the first run of a new pair embeds everything: run it twice to time the rest).
+Language id reads lingua's answers from its disk cache too, unless ``--langid cold``: then both runs use a
+cache folder holding everything of the real one but ``langid.sqlite`` (and write their own there), so lingua
+scores every text as on a first run. What lingua was asked (``langid.WORK``) is printed with each run.
+``--second-opinion-share`` sets ``langid.SECOND_OPINION_MIN_SHARE`` in both runs.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -76,13 +82,26 @@ def _instrument(timer: Timer, encoder) -> None:
     encoder.encode = timer.wrap("embedding", encoder.encode)
 
 
-def child(mode: str, src: Path, tgt: Path, out: Path, presplit_dir: Path) -> dict:
+def _cold_cache(real: Path, work: Path) -> Path:
+    """A cache folder with everything of ``real`` (links) except lingua's answers: language id starts cold."""
+    cold = work / "cache-langid-cold"
+    shutil.rmtree(cold, ignore_errors=True)
+    cold.mkdir(parents=True)
+    for entry in real.iterdir() if real.is_dir() else []:
+        if not entry.name.startswith("langid.sqlite"):
+            (cold / entry.name).symlink_to(entry.resolve())
+    return cold
+
+
+def child(mode: str, src: Path, tgt: Path, out: Path, presplit_dir: Path, share: float | None = None) -> dict:
     """One run of the pair as ``align pair`` makes it; writes the presplit files after a plain run."""
-    from align import pipeline
+    from align import langid, pipeline
     from align.checks import selection
     from align.encoders import make_encoder
     from align.export import write
 
+    if share is not None:
+        langid.SECOND_OPINION_MIN_SHARE = share
     timer = Timer()
     t0, c0 = time.perf_counter(), _cpu()
     encoder = make_encoder()
@@ -109,6 +128,8 @@ def child(mode: str, src: Path, tgt: Path, out: Path, presplit_dir: Path) -> dic
             "foreign": [sum(1 for s in d.sentences if s.lang) for d in (a, b)],
             "links": len(result.alignment.links), "divergences": len(result.divergences),
             "wall": wall, "cpu": cpu, "stage_wall": timer.wall, "stage_cpu": timer.cpu,
+            "langid": vars(langid.WORK), "share": langid.SECOND_OPINION_MIN_SHARE,
+            "embedded": encoder.stats.embedded,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "load": os.getloadavg()[0]}
 
@@ -118,6 +139,12 @@ def _table(r: dict) -> None:
           f"({r['foreign'][0]} / {r['foreign'][1]} in another language), {r['links']} links, "
           f"{r['divergences']} divergences; {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, "
           f"peak RSS {r['peak_rss_mb']:.0f} MB, load {r['load']:.1f}")
+    w = r["langid"]
+    embeddings = f"embedded {r['embedded']} texts" if r["embedded"] else "all from the cache"
+    print(f"  caches: embeddings {embeddings}, "
+          f"language id {r['langid_cache']}; lingua scored {w['scored']} texts ({w['scored_chars']} characters) "
+          f"and {w['second_opinions']} second opinions, loading {w['loads']} languages' high-accuracy models; "
+          f"{w['from_disk']} answers from disk; second-opinion share {r['share']}")
     rest_wall = r["wall"] - sum(r["stage_wall"].values())
     rest_cpu = r["cpu"] - sum(r["stage_cpu"].values())
     print(f"  {'stage':<14} {'wall s':>8} {'CPU s':>8} {'CPU share':>9}")
@@ -133,24 +160,38 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--tgt", type=Path, default=LONG / "handbook.fr.txt")
     ap.add_argument("--only", choices=["plain", "presplit"], help="run one mode (presplit needs a plain run's files)")
     ap.add_argument("--work", type=Path, help="folder for the presplit files and outputs (default: a temporary one)")
+    ap.add_argument("--langid", choices=["disk", "cold"], default="disk",
+                    help="lingua's answers from its disk cache (default), or none: a first run's language id")
+    ap.add_argument("--second-opinion-share", type=float, help="langid.SECOND_OPINION_MIN_SHARE in both runs")
     ap.add_argument("--child", choices=["plain", "presplit"], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        r = child(args.child, args.src.resolve(), args.tgt.resolve(), args.work / f"{args.child}.tsv", args.work)
+        r = child(args.child, args.src.resolve(), args.tgt.resolve(), args.work / f"{args.child}.tsv", args.work,
+                  args.second_opinion_share)
         print(json.dumps(r), flush=True)
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         rows = []
+        env = dict(os.environ)
+        if args.langid == "cold":
+            from align.encoders import default_cache_dir
+
+            env["ALIGN_CACHE_DIR"] = str(_cold_cache(default_cache_dir(), work.resolve()))
         for mode in [args.only] if args.only else ["plain", "presplit"]:
             cmd = [sys.executable, "-m", "eval.longdoc", "--child", mode, "--src", str(args.src.resolve()),
                    "--tgt", str(args.tgt.resolve()), "--work", str(work.resolve())]
-            proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+            if args.second_opinion_share is not None:
+                cmd += ["--second-opinion-share", str(args.second_opinion_share)]
+            if args.langid == "cold":
+                for stale in Path(env["ALIGN_CACHE_DIR"]).glob("langid.sqlite*"):  # each run starts cold
+                    stale.unlink()
+            proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
             if proc.returncode != 0:
                 print(f"{mode} failed: {proc.stderr.strip()[-2000:]}")
                 return
-            rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            rows.append(json.loads(proc.stdout.strip().splitlines()[-1]) | {"langid_cache": args.langid})
             _table(rows[-1])
         if len(rows) == 2:
             p, q = rows
