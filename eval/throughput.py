@@ -148,6 +148,65 @@ def run(folder: Path, out: Path, jobs: int, force: bool) -> dict:
             "load": sum(loads) / len(loads)}
 
 
+def cost(n: int, seed: int) -> None:
+    """Pairing's CPU cost against aligning's for n true pairs, interleaved pair by pair in this process
+    (a shared machine disturbs CPU seconds less than wall time, and both variants see the same load).
+
+    Each pair's tasks run as corpus mode runs them (``score_task``, ``run_pair_task``, writing included):
+    ``quick`` = the evidence read from the quick pass, the peel left out (and, in brackets, with it: the code
+    before), the pair then aligned anew; ``kept`` = the evidence read from the final aligner's alignment,
+    which the pair keeps (that alignment counted as aligning). The cheap ranking is left out (milliseconds).
+    """
+    from dataclasses import replace
+
+    from align.aligners import EmbeddingAligner, EmbeddingParams
+    from align.corpus import sentence_vectors, tasks
+    from align.corpus.tasks import (PairTask, ScoreTask, SeededEncoder, ToolSpec, register_encoder, run_pair_task,
+                                    score_task)
+    from align.encoders import make_encoder
+    from align.pipeline import align_documents, load
+
+    cpu = time.process_time
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, out = Path(tmp) / "in", Path(tmp) / "out"
+        folder.mkdir()
+        truth = build(folder, n, seed)
+        encoder = make_encoder()
+        docs = {p.name: load(p)[0] for p in sorted(folder.iterdir())}
+        vectors = sentence_vectors(list(docs.values()), encoder)
+        spec = ToolSpec(params=EmbeddingParams(), encoder_name=encoder.name)  # align corpus's aligner
+        register_encoder(spec, encoder)
+        t = dict(peel=0.0, quick=0.0, align_anew=0.0, final=0.0, kept=0.0, check_kept=0.0)
+        quick_params = tasks.quick_params
+        for k, (a, b) in enumerate(truth.items()):
+            src, tgt = docs[a], docs[b]
+            vecs = vectors.for_texts(s.text for d in (src, tgt) for s in d.sentences)
+            tasks.quick_params = lambda: replace(quick_params(), peel="report")  # noqa: E731
+            t0 = cpu()
+            score_task(ScoreTask(src, tgt, vecs, spec, 0.15))
+            t["peel"] += cpu() - t0
+            tasks.quick_params = quick_params
+            t0 = cpu()
+            score_task(ScoreTask(src, tgt, vecs, spec, 0.15))
+            t["quick"] += cpu() - t0
+            t0 = cpu()
+            run_pair_task(PairTask(f"a{k}", src, tgt, str(out), "", vecs, spec))
+            t["align_anew"] += cpu() - t0
+            t0 = cpu()
+            align_documents(src, tgt, EmbeddingAligner(SeededEncoder(vecs, encoder), spec.params))
+            t["kept"] += cpu() - t0  # the alignment the pair keeps, alone
+            t0 = cpu()
+            scored = score_task(ScoreTask(src, tgt, vecs, spec, 0.15, final=True))
+            t["final"] += cpu() - t0
+            t0 = cpu()
+            run_pair_task(PairTask(f"k{k}", src, tgt, str(out), "", vecs, spec, aligned=scored))
+            t["check_kept"] += cpu() - t0
+        print(f"{n} pairs, CPU seconds: " + ", ".join(f"{key} {v:.1f}" for key, v in t.items()))
+        print(f"pairing / aligning: quick pass {100 * t['quick'] / t['align_anew']:.1f} % "
+              f"(with the peel {100 * t['peel'] / t['align_anew']:.1f} %); kept alignment "
+              f"{100 * (t['final'] - t['kept']) / (t['check_kept'] + t['kept']):.1f} %")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.throughput", description=__doc__.split("\n\n")[0])
     ap.add_argument("--pairs", type=int, nargs="+", default=[100, 1000])
@@ -156,7 +215,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, help="build folders here (default: a temporary folder)")
     ap.add_argument("--runs", nargs="+", choices=["cold", "warm", "again"], default=["cold", "warm", "again"],
                     help="which of the three runs to make (e.g. warm again, over a --workdir run before)")
+    ap.add_argument("--cost", type=int, metavar="N",
+                    help="instead: pairing's CPU cost against aligning's on N pairs, in this process (``cost``)")
     args = ap.parse_args(argv)
+    if args.cost:
+        cost(args.cost, args.seed)
+        return 0
     tmp = None
     base = args.workdir
     if base is None:
