@@ -21,10 +21,8 @@ untranslated file in a pair.
 
 Prints every pair found, whether it is right, the unpaired documents and
 why, how the cheap candidate ranking placed each true partner, how many
-candidates pairing aligned, and the time of each stage. The evidence is
-read as corpus mode reads it (``evidence_scorer``): each candidate aligned
-by the final aligner (the bundled encoder's default settings), the shuffled
-controls of short pairs by the quick pass.
+candidates pairing aligned (with the quick pass, as corpus mode does:
+``evidence_scorer``), and the time of each stage.
 """
 
 from __future__ import annotations
@@ -43,7 +41,7 @@ from align import langid
 from align.corpus import (TOP_K, Thresholds, candidate_pairs, discover, document_means, evidence_scorer,
                           pair_documents, sentence_vectors)
 from align.encoders import make_encoder
-from align.pipeline import load, make_aligner
+from align.pipeline import load
 
 from .pairing_sets import SETS, Truth
 
@@ -95,7 +93,7 @@ def run_set(name: str, folder: Path, encoder, k: int, seed: int) -> bool:
     t = time.perf_counter()
     cands = candidate_pairs(docs, vectors, k)
     t_cands = time.perf_counter() - t
-    evidence = evidence_scorer(encoder, make_aligner("embedding", encoder), Thresholds().min_cover)  # as corpus mode
+    evidence = evidence_scorer(encoder, Thresholds().min_cover)  # as corpus mode reads it
     aligned = [0]
 
     def scorer(pairs):

@@ -18,21 +18,14 @@ pairs/s, the time of each stage, the peak resident memory of the whole
 process tree (main process plus workers, sampled every 0.2 s; psutil) and of
 the largest single process, how many strings were embedded, how many of
 the N true pairs were found and how many pairs were wrong, pairing's time
-as a share of aligning's (``pair%``, see below), how many alignments
-pairing ran (``checks``, computed or remembered from an earlier run) and
-how many of them the pairs kept (``kept``), and the mean 1-minute load
-average of the machine during the run (on a shared machine, other work
-inflates the times).
-
-What counts as pairing and what as aligning: pairing aligns each
-candidate with the final aligner and an accepted pair keeps that
-alignment, so the alignment a pair needs anyway is aligning's, wherever
-it ran. ``pair%`` = (pairing stage - kept alignments) / (aligning stage +
-kept alignments), the kept alignments' task seconds divided by the
-workers (exact with ``--jobs 1``); pairing is then the cheap ranking, the
-alignments of candidates that were refused and the shuffled controls of
-short pairs. Embedding is shared and counted in neither. ``raw%`` is the
-plain ratio of the two stages.
+as a share of aligning's (``pair%``: the pairing stage, i.e. the cheap
+ranking and the quick alignments of candidates with their shuffled
+controls, against the aligning stage, i.e. aligning, checking and writing
+the pairs; embedding is shared and counted in neither), how many quick
+alignments pairing ran (``checks``, computed or remembered from an earlier
+run), and the mean 1-minute load average of the machine during the run (on
+a shared machine, other work inflates the times). ``--cost N`` measures the
+same share in CPU seconds, pair by pair in one process (``cost``).
 """
 
 from __future__ import annotations
@@ -149,18 +142,19 @@ def run(folder: Path, out: Path, jobs: int, force: bool) -> dict:
 
 
 def cost(n: int, seed: int) -> None:
-    """Pairing's CPU cost against aligning's for n true pairs, interleaved pair by pair in this process
-    (a shared machine disturbs CPU seconds less than wall time, and both variants see the same load).
+    """Pairing's CPU cost against aligning's for n true pairs, pair by pair in this process (a shared machine
+    disturbs CPU seconds less than wall time, and every variant sees the same load).
 
-    Each pair's tasks run as corpus mode runs them (``score_task``, ``run_pair_task``, writing included):
-    ``quick`` = the evidence read from the quick pass, the peel left out (and, in brackets, with it: the code
-    before), the pair then aligned anew; ``kept`` = the evidence read from the final aligner's alignment,
-    which the pair keeps (that alignment counted as aligning). The cheap ranking is left out (milliseconds).
+    Each pair's tasks run as corpus mode runs them: ``score_task`` (the evidence: the quick pass, and for a
+    pair under ``CONTROL_BELOW`` sentences its shuffled controls), also with the peel the quick pass leaves
+    out (the code before), and ``run_pair_task`` (align, check, write). The quick pass is also split into
+    the candidate's alignment and the controls. The cheap ranking is left out (milliseconds).
     """
     from dataclasses import replace
 
     from align.aligners import EmbeddingAligner, EmbeddingParams
     from align.corpus import sentence_vectors, tasks
+    from align.corpus.evidence import evidence_of
     from align.corpus.tasks import (PairTask, ScoreTask, SeededEncoder, ToolSpec, register_encoder, run_pair_task,
                                     score_task)
     from align.encoders import make_encoder
@@ -176,35 +170,34 @@ def cost(n: int, seed: int) -> None:
         vectors = sentence_vectors(list(docs.values()), encoder)
         spec = ToolSpec(params=EmbeddingParams(), encoder_name=encoder.name)  # align corpus's aligner
         register_encoder(spec, encoder)
-        t = dict(peel=0.0, quick=0.0, align_anew=0.0, final=0.0, kept=0.0, check_kept=0.0)
-        quick_params = tasks.quick_params
+        t = dict(with_peel=0.0, quick=0.0, candidate=0.0, controls=0.0, aligning=0.0)
+        quick_params, controlled = tasks.quick_params, 0
         for k, (a, b) in enumerate(truth.items()):
             src, tgt = docs[a], docs[b]
             vecs = vectors.for_texts(s.text for d in (src, tgt) for s in d.sentences)
             tasks.quick_params = lambda: replace(quick_params(), peel="report")  # noqa: E731
             t0 = cpu()
             score_task(ScoreTask(src, tgt, vecs, spec, 0.15))
-            t["peel"] += cpu() - t0
+            t["with_peel"] += cpu() - t0
             tasks.quick_params = quick_params
             t0 = cpu()
             score_task(ScoreTask(src, tgt, vecs, spec, 0.15))
             t["quick"] += cpu() - t0
+            quick = EmbeddingAligner(SeededEncoder(vecs, encoder), quick_params())
             t0 = cpu()
-            run_pair_task(PairTask(f"a{k}", src, tgt, str(out), "", vecs, spec))
-            t["align_anew"] += cpu() - t0
+            al = align_documents(src, tgt, quick)
+            t["candidate"] += cpu() - t0
             t0 = cpu()
-            align_documents(src, tgt, EmbeddingAligner(SeededEncoder(vecs, encoder), spec.params))
-            t["kept"] += cpu() - t0  # the alignment the pair keeps, alone
+            controlled += evidence_of(al, quick, 0.15)[3] >= 0
+            t["controls"] += cpu() - t0
             t0 = cpu()
-            scored = score_task(ScoreTask(src, tgt, vecs, spec, 0.15, final=True))
-            t["final"] += cpu() - t0
-            t0 = cpu()
-            run_pair_task(PairTask(f"k{k}", src, tgt, str(out), "", vecs, spec, aligned=scored))
-            t["check_kept"] += cpu() - t0
-        print(f"{n} pairs, CPU seconds: " + ", ".join(f"{key} {v:.1f}" for key, v in t.items()))
-        print(f"pairing / aligning: quick pass {100 * t['quick'] / t['align_anew']:.1f} % "
-              f"(with the peel {100 * t['peel'] / t['align_anew']:.1f} %); kept alignment "
-              f"{100 * (t['final'] - t['kept']) / (t['check_kept'] + t['kept']):.1f} %")
+            run_pair_task(PairTask(f"p{k}", src, tgt, str(out), "", vecs, spec))
+            t["aligning"] += cpu() - t0
+        share = {key: 100 * v / t["aligning"] for key, v in t.items()}
+        print(f"{n} pairs ({controlled} with shuffled controls), CPU seconds: "
+              + ", ".join(f"{key} {v:.1f}" for key, v in t.items()))
+        print(f"pairing / aligning: {share['quick']:.1f} % (the candidate's alignment {share['candidate']:.1f} %, "
+              f"the controls {share['controls']:.1f} %); with the peel {share['with_peel']:.1f} %")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", nargs="+", choices=["cold", "warm", "again"], default=["cold", "warm", "again"],
                     help="which of the three runs to make (e.g. warm again, over a --workdir run before)")
     ap.add_argument("--cost", type=int, metavar="N",
-                    help="instead: pairing's CPU cost against aligning's on N pairs, in this process (``cost``)")
+                    help="instead: pairing's CPU cost against aligning's on N pairs, in this process")
     args = ap.parse_args(argv)
     if args.cost:
         cost(args.cost, args.seed)
@@ -228,8 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         base = Path(tmp.name)
     rows = []
     header = (f"{'pairs':>5} {'run':<6} {'wall s':>7} {'pairs/s':>7} | {'read':>6} {'embed':>6} {'pair':>6} "
-              f"{'align':>6} {'write':>6} {'pair%':>5} {'raw%':>5} | {'embedded':>8} {'aligned':>7} {'reused':>6} "
-              f"{'found':>9} {'wrong':>5} {'checks':>6} {'kept':>5} | "
+              f"{'align':>6} {'write':>6} {'pair%':>5} | {'embedded':>8} {'aligned':>7} {'reused':>6} "
+              f"{'found':>9} {'wrong':>5} {'checks':>6} | "
               f"{'tree RSS':>8} {'max proc':>8} {'load':>5}")
     print(header)
     print("-" * len(header))
@@ -244,16 +237,14 @@ def main(argv: list[str] | None = None) -> int:
             found = sum(truth.get(p["source"]) == p["target"] for p in s["pairs"])
             wrong = len(s["pairs"]) - found
             st = s["stages"]
-            kept = s.get("pairing", {}).get("kept_seconds", 0.0) / max(1, s["workers"])
-            share = 100 * (st.get("pairing", 0) - kept) / max(st.get("aligning", 0) + kept, 1e-9)
-            raw = 100 * st.get("pairing", 0) / max(st.get("aligning", 0), 1e-9)
+            share = 100 * st.get("pairing", 0) / max(st.get("aligning", 0), 1e-9)  # pairing's cost against aligning
             checks = s.get("pairing", {}).get("quick_alignments", "-")
             sentences = s["totals"]["sentences"]
             row = (f"{n:>5} {label:<6} {r['wall']:>7.1f} {n / r['wall']:>7.2f} | {st.get('reading', 0):>6.1f} "
                    f"{st.get('embedding', 0):>6.1f} {st.get('pairing', 0):>6.1f} {st.get('aligning', 0):>6.1f} "
-                   f"{st.get('writing', 0):>6.1f} {share:>5.1f} {raw:>5.0f} | {s['embedded'].get('strings', 0):>8} "
+                   f"{st.get('writing', 0):>6.1f} {share:>5.1f} | {s['embedded'].get('strings', 0):>8} "
                    f"{s['totals']['aligned']:>7} {s['totals']['up_to_date']:>6} {found:>4}/{n:<4} {wrong:>5} "
-                   f"{checks:>6} {s.get('pairing', {}).get('kept', 0):>5} | "
+                   f"{checks:>6} | "
                    f"{r['tree_mb']:>6.0f}MB {r['single_mb']:>6.0f}MB {r['load']:>5.1f}")
             print(row, flush=True)
             rows.append((n, label, r))

@@ -139,22 +139,6 @@ def test_the_process_pool_returns_every_result_and_every_error(tmp_path):
     assert isinstance(got[1][1], InputError) and "no such file" in str(got[1][1])
 
 
-def test_a_pair_keeps_the_alignment_pairing_made_and_it_is_the_one_aligning_again_gives(tmp_path, encoder, aligner):
-    # pairing aligns each candidate with the final aligner; an accepted pair is checked and written from those
-    # links. A run that remembers the evidence but not the links aligns every pair again: the same aligner on
-    # the same inputs must give the very same outputs (links, divergences, memories, report)
-    folder, out = _folder(tmp_path), tmp_path / "out"
-    first = run_corpus(folder, out, encoder, aligner, options=CorpusOptions(jobs=1))
-    assert _pairs(first) == WANT and first.summary.pairing["kept"] == 2
-    again_out = tmp_path / "again"
-    (again_out / "align-state").mkdir(parents=True)
-    shutil.copy(out / "align-state" / "pairing.json", again_out / "align-state")
-    again = run_corpus(folder, again_out, encoder, aligner, options=CorpusOptions(jobs=1))
-    assert again.summary.pairing["kept"] == 0 and again.summary.pairing["computed"] == 0
-    assert again.summary.totals.aligned == 2
-    _same_outputs(out, again_out, pairing_counts=False)
-
-
 @pytest.fixture(scope="module")
 def inline_run(tmp_path_factory, encoder, aligner):
     """The reference: everything in this process."""
@@ -209,10 +193,9 @@ def test_manifest_languages_are_read_as_the_command_line_reads_them(tmp_path):
     assert list(man.languages.values()) == ["en"]
 
 
-def _same_outputs(a: Path, b: Path, pairing_counts: bool = True) -> None:
+def _same_outputs(a: Path, b: Path) -> None:
     """Byte-identical per-pair files and merged memories, except the TMX header's creationdate and the
-    review file's "created" (timestamps); summary.json equal except timings and the worker count (and how
-    many alignments pairing ran and kept, unless ``pairing_counts``)."""
+    review file's "created" (timestamps); summary.json equal except timings and the worker count."""
     names = sorted(p.name for p in a.iterdir() if p.is_file())
     assert names == sorted(p.name for p in b.iterdir() if p.is_file())
     for name in names:
@@ -226,19 +209,17 @@ def _same_outputs(a: Path, b: Path, pairing_counts: bool = True) -> None:
 
             x, y = (re.sub(rb'"created": ?"[^"]*"', b"", v) for v in (x, y))
         elif name == "summary.json":
-            x, y = (_comparable_summary(v, d, pairing_counts) for v, d in ((x, a), (y, b)))
+            x, y = (_comparable_summary(v, d) for v, d in ((x, a), (y, b)))
         elif name.endswith((".json", ".html", ".tsv")):
             x, y = x.replace(str(a).encode(), b"OUT"), y.replace(str(b).encode(), b"OUT")
         assert x == y, name
 
 
-def _comparable_summary(raw: bytes, out: Path, pairing_counts: bool = True) -> dict:
+def _comparable_summary(raw: bytes, out: Path) -> dict:
     data = json.loads(raw.decode("utf-8").replace(str(out), "OUT"))
     for key in ("seconds", "stages", "workers", "embedded"):
         data.pop(key)
     data["totals"].pop("seconds")
-    for key in ("kept_seconds",) if pairing_counts else ("kept_seconds", "kept", "computed"):
-        data["pairing"].pop(key)
     for p in data["pairs"]:
         p.pop("seconds")
     return data

@@ -18,8 +18,7 @@ from typing import Callable
 from .. import langid
 from ..aligners import EmbeddingAligner, EmbeddingParams
 from ..documents import Document
-from ..pipeline import align_documents
-from .evidence import evidence_of
+from .evidence import pairing_evidence
 from .ranking import TOP_K, SentenceVectors, ranked_candidates, sentence_vectors
 
 
@@ -233,13 +232,11 @@ def _prefer_revisions(cands: list[Candidate]) -> None:
                 break
 
 
-def evidence_scorer(encoder, aligner=None, min_cover: float = 0.0) -> Scorer:
-    """Candidates' evidence, one after the other in this process: ``aligner`` (corpus mode passes the final
-    aligner, whose alignment an accepted pair keeps; default the quick pass) aligns each, the quick pass
-    aligns the shuffled controls (``evidence.evidence_of``)."""
+def evidence_scorer(encoder, min_cover: float = 0.0) -> Scorer:
+    """Candidates' evidence as corpus mode reads it (``evidence.pairing_evidence`` of the quick pass), one
+    after the other in this process."""
     quick = EmbeddingAligner(encoder, quick_params())
-    main = aligner or quick
-    return lambda pairs: [Evidence(*evidence_of(align_documents(a, b, main), quick, min_cover)) for a, b in pairs]
+    return lambda pairs: [Evidence(*pairing_evidence(quick, a, b, min_cover)) for a, b in pairs]
 
 
 def quick_params() -> EmbeddingParams:

@@ -63,11 +63,9 @@ def write_documents(out: Path, key: str, docs: list[Document]) -> None:
 
 # -- pairing's quick alignments, remembered ------------------------------------------------------
 
-def score_key(a: Document, b: Document, spec: ToolSpec, min_cover: float = 0.0, final: bool = False) -> str:
-    """A digest of what decides a candidate's evidence (``final``: read from the final aligner's alignment)."""
-    final_aligner = [spec.method, params_record(spec.params)] if final else []
+def score_key(a: Document, b: Document, spec: ToolSpec, min_cover: float = 0.0) -> str:
     blob = json.dumps([__version__, "cover4", min_cover, CONTROL_BELOW, _doc_identity(a), _doc_identity(b),
-                       spec.encoder_name] + final_aligner, sort_keys=True, default=str)
+                       spec.encoder_name], sort_keys=True)
     return hashlib.sha1(blob.encode("utf-8")).hexdigest()
 
 

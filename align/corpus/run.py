@@ -3,10 +3,8 @@
 read (``read_stage`` -> ``Inputs``) -> embed (``embed_stage`` -> ``SentenceVectors``) -> pair
 (``pair_stage`` -> ``Pairing``) -> align (``align_stage`` -> ``Aligned``) -> summarise
 (``summarise`` -> ``CorpusSummary``, with the merged memories, the report and ``summary.json`` written).
-Reading, pairing's alignments and aligning run as tasks on a runner
-(``runners``); embedding runs here, in large batches. Pairing aligns a
-candidate with the final aligner (when it reads vectors), and an accepted
-pair keeps that alignment: it is checked and written, not aligned again.
+Reading, pairing's quick alignments and aligning run as tasks on a runner
+(``runners``); embedding runs here, in large batches.
 """
 
 from __future__ import annotations
@@ -29,8 +27,8 @@ from .resume import (document_key, pair_key, read_documents, read_scores, read_s
                      write_documents, write_scores)
 from .runners import describe_error, make_runner
 from .summary import CorpusSummary, Timer, document_entry, evidence_entry, pair_row, totals_of
-from .tasks import (LoadTask, PairTask, ScoreTask, Scored, ToolSpec, load_task, process_id, register_encoder,
-                    run_pair_task, score_task)
+from .tasks import (LoadTask, PairTask, ScoreTask, ToolSpec, load_task, process_id, register_encoder, run_pair_task,
+                    score_task)
 
 Progress = Callable[[str, int, int], None]
 
@@ -166,14 +164,11 @@ def embed_stage(inputs: Inputs, encoder, progress: Progress | None) -> SentenceV
 # -- pair ------------------------------------------------------------------------------------------
 
 @dataclass
-class CandidateAlignments:
-    """Pairing's scorer: alignments of candidates on the runner, their evidence remembered in OUT for the next run.
+class QuickAlignments:
+    """Pairing's scorer: quick alignments of candidates on the runner, remembered in OUT for the next run.
 
-    With ``final`` the candidates are aligned by the final aligner and the
-    alignments kept (``aligned``), so that an accepted pair is not aligned
-    again (the shuffled controls use the quick pass). A candidate whose check
-    raised gets no evidence this run and is listed in ``failed`` (the next
-    run tries it again).
+    A candidate whose check raised gets no evidence this run and is listed in
+    ``failed`` (the next run tries it again).
     """
 
     out: Path
@@ -182,29 +177,24 @@ class CandidateAlignments:
     min_cover: float
     runner: Any
     progress: Progress | None = None
-    final: bool = False
-    run: int = 0  # alignments asked for
+    run: int = 0  # quick alignments asked for
     computed: int = 0  # of which not remembered from an earlier run
     failed: list[dict] = field(default_factory=list)
-    aligned: dict[tuple[int, int], Scored] = field(default_factory=dict)  # (id(src), id(tgt)) -> its alignment
 
     def __call__(self, pairs: list[tuple[Document, Document]]) -> list[Evidence]:
         known = read_scores(self.out)
-        keys = [score_key(a, b, self.spec, self.min_cover, self.final) for a, b in pairs]
+        keys = [score_key(a, b, self.spec, self.min_cover) for a, b in pairs]
         scores = [Evidence(*known[key]) if key in known else Evidence(0.0, 0.0, 0.0) for key in keys]
         todo = [k for k, key in enumerate(keys) if key not in known]
         self.run += len(pairs)
         self.computed += len(todo)
         items = [ScoreTask(a, b, self.vectors.for_texts(s.text for d in (a, b) for s in d.sentences), self.spec,
-                           self.min_cover, self.final) for a, b in (pairs[k] for k in todo)]
+                           self.min_cover) for a, b in (pairs[k] for k in todo)]
         done = len(pairs) - len(todo)
         for k, value, error in self.runner.imap(score_task, items):
             if error is None:
-                scores[todo[k]] = Evidence(*value.evidence)
-                known[keys[todo[k]]] = tuple(value.evidence)
-                if value.links is not None:
-                    a, b = pairs[todo[k]]
-                    self.aligned[(id(a), id(b))] = value
+                scores[todo[k]] = Evidence(*value)
+                known[keys[todo[k]]] = tuple(value)
             else:
                 a, b = pairs[todo[k]]
                 self.failed.append({"source": a.name, "target": b.name,
@@ -226,20 +216,17 @@ class Pairing:
     failed: list[dict]  # candidates whose check raised
     quick_alignments: int
     computed: int
-    aligned: dict[tuple[int, int], Scored] = field(default_factory=dict)  # the final aligner's, by (id(src), id(tgt))
 
 
-def pair_stage(inputs: Inputs, vectors: SentenceVectors, encoder, scorer: CandidateAlignments, thresholds: Thresholds,
+def pair_stage(inputs: Inputs, vectors: SentenceVectors, encoder, scorer: QuickAlignments, thresholds: Thresholds,
                progress: Progress | None) -> Pairing:
-    """Cheap candidates, then alignments of the plausible ones (``pair_documents``)."""
+    """Cheap candidates, then quick alignments of the plausible ones (``pair_documents``)."""
     if progress:
         progress("pairing", 0, 1)
     pairs, unpaired = (pair_documents(inputs.auto_docs, encoder, vectors, scorer, thresholds=thresholds)
                        if inputs.auto_docs else ([], []))
     pairs = [Candidate(a, b, 1.0) for a, b in inputs.fixed] + pairs
-    aligned = {(id(c.src), id(c.tgt)): scorer.aligned[(id(c.src), id(c.tgt))] for c in pairs
-               if (id(c.src), id(c.tgt)) in scorer.aligned}
-    return Pairing(pairs, unpaired, list(scorer.failed), scorer.run, scorer.computed, aligned)
+    return Pairing(pairs, unpaired, list(scorer.failed), scorer.run, scorer.computed)
 
 
 # -- align -----------------------------------------------------------------------------------------
@@ -251,8 +238,6 @@ class Aligned:
     results: list[PairResult]
     failed: list[dict]
     reused: int  # pairs up to date from an earlier run
-    kept: int  # pairs whose links pairing's alignment gave (checked and written here, not aligned again)
-    kept_seconds: float  # the time those alignments took in pairing's tasks
     worker_embedded: int  # strings embedded by other processes (this one's are in the encoder's stats)
 
 
@@ -275,10 +260,8 @@ def align_stage(pairing: Pairing, inputs: Inputs, vectors: SentenceVectors, out:
         records.append(record)
         if record is None:
             texts = [s.text for d in (src_doc, cand.tgt) for s in d.sentences] if links is None else []
-            same = src_doc is cand.src and links is None  # what pairing aligned is what would be aligned here
             jobs.append(PairTask(stem, src_doc, cand.tgt, str(out), key, vectors.for_texts(texts), spec,
-                                 seg.segtype, split_even, None if id(cand.src) in fixed_docs else cand.score, links,
-                                 pairing.aligned.get((id(cand.src), id(cand.tgt))) if same else None))
+                                 seg.segtype, split_even, None if id(cand.src) in fixed_docs else cand.score, links))
     reused = sum(r is not None for r in records)
     fresh = [r is None for r in records]
     slot = [k for k, r in enumerate(records) if r is None]
@@ -303,8 +286,7 @@ def align_stage(pairing: Pairing, inputs: Inputs, vectors: SentenceVectors, out:
     here = process_id()
     worker_embedded = sum(r.get("embedded", 0) for r, new in zip(records, fresh)
                           if r and new and r.get("process") != here)
-    kept = [j.aligned for j in jobs if j.aligned is not None]
-    return Aligned(results, failed, reused, len(kept), sum(k.seconds for k in kept), worker_embedded)
+    return Aligned(results, failed, reused, worker_embedded)
 
 
 # -- summarise -------------------------------------------------------------------------------------
@@ -330,8 +312,7 @@ def summarise(inputs: Inputs, pairing: Pairing, aligned: Aligned, out: Path, seg
         documents=[document_entry(d) for d in inputs.docs],
         merged=merged,
         pairing={"thresholds": thresholds.as_dict(), "forced": len(inputs.fixed),
-                 "quick_alignments": pairing.quick_alignments, "computed": pairing.computed,
-                 "kept": aligned.kept, "kept_seconds": round(aligned.kept_seconds, 2)},
+                 "quick_alignments": pairing.quick_alignments, "computed": pairing.computed},
         unpaired=pairing.unpaired,
         skipped=inputs.skipped,
         failed=failed,
@@ -383,8 +364,7 @@ def run_corpus(folder: str | Path | None, out: str | Path, encoder, aligner,
         timer.lap("reading")
         vectors = embed_stage(inputs, encoder, progress)
         timer.lap("embedding")
-        final = spec.uses_encoder and not seg.srx_lang  # else the quick pass decides (and the pairs align anew)
-        scorer = CandidateAlignments(out, vectors, spec, thresholds.min_cover, runner, progress, final)
+        scorer = QuickAlignments(out, vectors, spec, thresholds.min_cover, runner, progress)
         pairing = pair_stage(inputs, vectors, encoder, scorer, thresholds, progress)
         timer.lap("pairing")
         aligned = align_stage(pairing, inputs, vectors, out, spec, seg, options.force, runner, progress)

@@ -23,9 +23,9 @@ from ..aligners import EmbeddingAligner
 from ..checks import check_alignment
 from ..documents import Alignment, Document, Link
 from ..errors import InputError
-from ..pipeline import PairResult, align_documents, load, run_pair
+from ..pipeline import PairResult, load, run_pair
 from ..segment import Segmentation
-from .evidence import evidence_of, pairing_evidence
+from .evidence import pairing_evidence
 from .outputs import write_pair_outputs
 from .pairing import quick_params
 from .resume import write_state
@@ -153,39 +153,18 @@ def load_task(task: LoadTask) -> list[Document] | Alignment:
 
 @dataclass
 class ScoreTask:
-    """A candidate pair to verify by its alignment (and, if it covers ``min_cover``, its order control).
-
-    ``final``: align it with the final aligner (the pair, if accepted, keeps
-    those links), the shuffled controls with the quick pass; else everything
-    with the quick pass.
-    """
+    """A candidate pair to verify by a quick alignment (and, if it covers ``min_cover``, its order control)."""
 
     src: Document
     tgt: Document
     vectors: dict[str, np.ndarray]
     spec: ToolSpec
     min_cover: float = 0.0
-    final: bool = False
 
 
-@dataclass
-class Scored:
-    """A candidate's evidence (``evidence.pairing_evidence``) and, with ``ScoreTask.final``, the alignment it read."""
-
-    evidence: tuple[float, ...]
-    links: list[Link] | None = None
-    seconds: float = 0.0  # the time of that alignment (the controls not counted)
-
-
-def score_task(task: ScoreTask) -> Scored:
-    quick, _ = _aligner_for(task.spec, task.vectors, quick=True)
-    if not task.final:
-        return Scored(pairing_evidence(quick, task.src, task.tgt, task.min_cover))
-    aligner, _ = _aligner_for(task.spec, task.vectors)
-    t0 = time.perf_counter()
-    al = align_documents(task.src, task.tgt, aligner)
-    seconds = time.perf_counter() - t0
-    return Scored(evidence_of(al, quick, task.min_cover), al.links, seconds)
+def score_task(task: ScoreTask) -> tuple[float, ...]:
+    aligner, _ = _aligner_for(task.spec, task.vectors, quick=True)
+    return pairing_evidence(aligner, task.src, task.tgt, task.min_cover)
 
 
 @dataclass
@@ -203,7 +182,6 @@ class PairTask:
     split_even: bool = False
     pair_score: float | None = None
     links: list[Link] | None = None  # a memory's own links: check them, do not align
-    aligned: Scored | None = None  # pairing's alignment of this very pair by this very aligner: check it
 
 
 def run_pair_task(task: PairTask) -> dict:
@@ -212,13 +190,6 @@ def run_pair_task(task: PairTask) -> dict:
         t0 = time.perf_counter()
         al = Alignment(task.src, task.tgt, task.links, method="tmx")
         res, seeded = PairResult(al, check_alignment(al, select=task.spec.checks), time.perf_counter() - t0), None
-    elif task.aligned is not None:
-        aligner, seeded = _aligner_for(task.spec, task.vectors)
-        t0 = time.perf_counter()
-        al = Alignment(task.src, task.tgt, task.aligned.links, method=aligner.name,
-                       encoder=aligner.encoder.name if aligner.encoder else "")  # as ``align_documents`` makes it
-        divs = check_alignment(al, aligner.encoder, task.spec.checks)
-        res = PairResult(al, divs, task.aligned.seconds + time.perf_counter() - t0)
     else:
         aligner, seeded = _aligner_for(task.spec, task.vectors)
         res = run_pair(task.src, task.tgt, aligner, task.spec.checks)
