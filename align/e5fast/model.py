@@ -50,19 +50,19 @@ class Proj(nn.Module):
 
     ``onednn``: the weight is reordered once into oneDNN's blocked layout and
     the post-op runs inside the matrix product (no extra pass over the
-    output). Otherwise (or for a quantised module) ``F.linear`` and torch ops.
+    output). Otherwise ``F.linear`` and torch ops.
     """
 
-    def __init__(self, linear: nn.Module, dtype: torch.dtype, onednn: bool, tokens_hint: int = 2048):
+    def __init__(self, linear: nn.Linear, dtype: torch.dtype, onednn: bool, tokens_hint: int = 2048):
         super().__init__()
-        self.onednn = onednn and isinstance(linear, nn.Linear)
+        self.onednn = onednn
         if self.onednn:
             w = linear.weight.detach().to(dtype).contiguous()
             self.weight = torch.ops.mkldnn._reorder_linear_weight(w, tokens_hint)
             self.bias = linear.bias.detach().to(dtype).contiguous()
             self.linear = None
         else:
-            self.linear = linear.to(dtype) if isinstance(linear, nn.Linear) else linear
+            self.linear = linear.to(dtype)
 
     def forward(self, x: torch.Tensor, post: str = "none", residual: torch.Tensor | None = None) -> torch.Tensor:
         if self.onednn:
@@ -72,8 +72,6 @@ class Proj(nn.Module):
                 return torch.ops.mkldnn._linear_pointwise(x, self.weight, self.bias, "gelu", [], "none")
             return torch.ops.mkldnn._linear_pointwise(x, self.weight, self.bias, "none", [], "")
         y = self.linear(x)
-        if y.dtype != x.dtype:
-            y = y.to(x.dtype)
         if post == "gelu":
             y = F.gelu(y)
         if residual is not None:
@@ -97,7 +95,8 @@ class Layer(nn.Module):
         """Wrap the projections (``Proj``) for ``dtype``; the layer norms run in ``dtype`` too."""
         for name in ("qkv", "out", "ffn_in", "ffn_out"):
             mod = getattr(self, name)
-            setattr(self, name, mod if isinstance(mod, Proj) else Proj(mod, dtype, onednn))
+            if isinstance(mod, nn.Linear):  # int8 modules (``int8.Int8Proj``) bring their own kernels
+                setattr(self, name, Proj(mod, dtype, onednn))
         self.ln1.to(dtype)
         self.ln2.to(dtype)
 

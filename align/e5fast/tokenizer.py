@@ -49,10 +49,6 @@ class UnigramTokenizer:
         self._table = str.maketrans(normalisation)
         self.bos, self.eos, self.unk = bos, eos, unk
 
-    @classmethod
-    def from_vocabulary(cls, vocab: Vocabulary) -> "UnigramTokenizer":
-        return cls(build_tokenizers_model(vocab), vocab.normalisation, vocab.bos, vocab.eos, vocab.unk)
-
     def normalise(self, text: str) -> str:
         text = text.translate(self._table)
         return _SPACES.sub(" ", text) if "  " in text else text
