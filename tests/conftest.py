@@ -1,4 +1,5 @@
-"""Shared fixtures: the seed documents and one embedding cache for the whole session."""
+"""Shared fixtures: the seed documents, Text+Berg, one embedding cache for the whole session, the CLI run
+in process (``run_cli``) or in a fresh interpreter (``python_m_align``), and ``make_doc``."""
 
 from __future__ import annotations
 
