@@ -115,6 +115,11 @@ class EmbeddingParams:
     exact_overlaps: bool = True  # embed the joined text of plausible multi-sentence runs
     exact_max: int = 5  # longest run embedded as one text
     exact_min_posterior: float = 0.02  # posterior a bead needs for its runs to be embedded (0.01: 7 % more tokens, same links)
+    # evidence taken off a bead per extra sentence of a side still scored with its summed vector (its joined text
+    # reads 0.01-0.05 further from the other side, see eval/RESULTS.md): fewer large beads look plausible, so fewer
+    # runs are embedded (0.01: Text+Berg tokens 1.72x -> 1.45x, MAC-Dev 3.25x -> 2.36x, strict 0.934 -> 0.932 and
+    # 0.851 unchanged); 0 keeps the accuracy
+    sum_shift: float = 0.0
     exact_rounds: int = 2  # rounds of (posteriors, embed the new plausible runs)
     temperature: float = 0.01  # gains are divided by this for the posteriors (link scores)
     full_limit: int = 4_000_000  # n*m above which the first pass is banded (guided by pooled blocks, guide.py)
@@ -448,6 +453,8 @@ class _State:
         self.DS = {a: _prefix_mean(ks == 1, a) * a for a in sizes}  # debris sentences in the run ending at i
         self.DT = {b: _prefix_mean(kt == 1, b) * b for b in sizes}
         self.exact: set[tuple[str, int, int]] = set()
+        self.EXS = {a: np.zeros(self.n + 1, dtype=bool) for a in sizes}  # whether the run ending at i is embedded
+        self.EXT = {b: np.zeros(self.m + 1, dtype=bool) for b in sizes}
         self.skip_src = self.skip_tgt = None  # per-sentence gains of leaving it unaligned (``find_unmatched``)
 
     def find_unmatched(self, band: Band) -> None:
@@ -564,6 +571,11 @@ class _State:
             g = g - p.punctuation * (self.ES[I - 1] != self.ET[J - 1])
         if p.foreign:
             g = g - p.foreign * np.maximum(self.FS[a][I], self.FT[b][J])
+        if p.sum_shift and not coarse:  # a summed side reads closer to the other than its joined text would
+            if a > 1:
+                g = g - p.sum_shift * (a - 1) * ~self.EXS[a][I]
+            if b > 1:
+                g = g - p.sum_shift * (b - 1) * ~self.EXT[b][J]
         return g
 
     def _neighbour_sims(self, a, b, I, J, x, y, ri, cj, pairs, fallback):
@@ -684,9 +696,11 @@ class _State:
         for k, (a, i) in enumerate(src_runs):
             self.XA[a][i] = vecs[k]
             self.exact.add(("s", a, i))
+            self.EXS[a][i] = True
         for k, (b, j) in enumerate(tgt_runs):
             self.YB[b][j] = vecs[len(src_runs) + k]
             self.exact.add(("t", b, j))
+            self.EXT[b][j] = True
         return src_runs, tgt_runs
 
     # -- confidence of any bead --------------------------------------------------------------
