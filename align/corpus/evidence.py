@@ -100,11 +100,8 @@ def pairing_evidence(aligner, a: Document, b: Document, min_cover: float = 0.0) 
 
 
 def evidence_of(al: Alignment, control, min_cover: float = 0.0) -> tuple[float, ...]:
-    """``pairing_evidence`` from an alignment already made, ``control`` aligning the shuffled texts.
-
-    The alignment may be the final one (corpus mode's pairs reuse it: the same
-    aligner on the same inputs gives the same links), the control the quick pass.
-    """
+    """``pairing_evidence`` from an alignment already made, ``control`` aligning the shuffled texts (so that
+    the candidate's alignment and the controls can be timed apart: ``eval.throughput --cost``)."""
     a, b = al.src, al.tgt
     both = cover(al)
     shuffled_cover = -1.0
