@@ -115,11 +115,12 @@ class EmbeddingParams:
     exact_overlaps: bool = True  # embed the joined text of plausible multi-sentence runs
     exact_max: int = 5  # longest run embedded as one text
     exact_min_posterior: float = 0.02  # posterior a bead needs for its runs to be embedded (0.01: 7 % more tokens, same links)
-    # evidence taken off a bead per extra sentence of a side still scored with its summed vector (its joined text
-    # reads 0.01-0.05 further from the other side, see eval/RESULTS.md): fewer large beads look plausible, so fewer
-    # runs are embedded (0.01: Text+Berg tokens 1.72x -> 1.45x, MAC-Dev 3.25x -> 2.36x, strict 0.934 -> 0.932 and
-    # 0.851 unchanged); 0 keeps the accuracy
-    sum_shift: float = 0.0
+    # evidence taken off a bead of sum_shift_from+ sentences per extra sentence of a side still scored with its
+    # summed vector (its joined text reads 0.01-0.05 further from the other side, see eval/RESULTS.md): the summed
+    # pass then finds fewer large beads plausible that embedding would reject, and fewer runs are embedded
+    # (Text+Berg 1.72x -> 1.40x the sentence tokens, MAC-Dev 3.25x -> 2.14x, the same links; 0.0175: both lose)
+    sum_shift: float = 0.0125
+    sum_shift_from: int = 4
     exact_rounds: int = 2  # rounds of (posteriors, embed the new plausible runs)
     temperature: float = 0.01  # gains are divided by this for the posteriors (link scores)
     full_limit: int = 4_000_000  # n*m above which the first pass is banded (guided by pooled blocks, guide.py)
@@ -352,9 +353,17 @@ class EmbeddingAligner:
                 gain.update(*new)
         for attempt in range(2):
             beads = run_dp(band, p.beads, gain)
-            post = bead_posteriors(band, p.beads, gain, temperature)
+            if p.sum_shift:  # the link scores' posteriors without it (it is there to choose what to embed)
+                state.shift = False
+                post = bead_posteriors(band, p.beads, _Table(state, band), temperature)
+                state.shift = True
+            else:
+                post = bead_posteriors(band, p.beads, gain, temperature)
             kind = {ab: t for t, ab in enumerate(p.beads)}
-            own_dp = dict(zip(beads, state.confidences(beads)))  # before the peel embeds more runs: scores unchanged
+            # each merge of the path judged on its joined texts (the peel embeds them anyway)
+            _embed_beads(state, self.encoder, [b for b in beads if b[1] - b[0] + b[3] - b[2] >= 3 and b[1] > b[0]
+                                               and b[3] > b[2]])
+            own_dp = dict(zip(beads, state.confidences(beads)))
             pieces = peel_unsupported(beads, state, self.encoder) if p.peel in ("report", "split") else None
             unsupported: dict[tuple, tuple[set, set]] = {}
             if p.peel != "report":
@@ -453,6 +462,7 @@ class _State:
         self.DS = {a: _prefix_mean(ks == 1, a) * a for a in sizes}  # debris sentences in the run ending at i
         self.DT = {b: _prefix_mean(kt == 1, b) * b for b in sizes}
         self.exact: set[tuple[str, int, int]] = set()
+        self.shift = True  # ``summed_shift`` in use
         self.EXS = {a: np.zeros(self.n + 1, dtype=bool) for a in sizes}  # whether the run ending at i is embedded
         self.EXT = {b: np.zeros(self.m + 1, dtype=bool) for b in sizes}
         self.skip_src = self.skip_tgt = None  # per-sentence gains of leaving it unaligned (``find_unmatched``)
@@ -571,12 +581,19 @@ class _State:
             g = g - p.punctuation * (self.ES[I - 1] != self.ET[J - 1])
         if p.foreign:
             g = g - p.foreign * np.maximum(self.FS[a][I], self.FT[b][J])
-        if p.sum_shift and not coarse:  # a summed side reads closer to the other than its joined text would
-            if a > 1:
-                g = g - p.sum_shift * (a - 1) * ~self.EXS[a][I]
-            if b > 1:
-                g = g - p.sum_shift * (b - 1) * ~self.EXT[b][J]
         return g
+
+    def summed_shift(self, a: int, b: int, I, J) -> np.ndarray | float:
+        """What the DP takes off a bead whose sides are still scored with summed vectors (``sum_shift``)."""
+        p = self.p
+        if not (p.sum_shift and self.shift) or a + b < p.sum_shift_from:
+            return 0.0
+        out = 0.0
+        if a > 1:
+            out = out + p.sum_shift * (a - 1) * ~self.EXS[a][I]
+        if b > 1:
+            out = out + p.sum_shift * (b - 1) * ~self.EXT[b][J]
+        return out
 
     def _neighbour_sims(self, a, b, I, J, x, y, ri, cj, pairs, fallback):
         """Mean similarity of each side to the sentences right before and after the other side.
@@ -654,6 +671,8 @@ class _State:
             for t, (a, b) in enumerate(types):
                 if a and b and (only is None or t in only):  # (gains of beads that cannot end at a cell are never used; -1e9 for clarity)
                     g = self.evidence(a, b, I, J, coarse=coarse, cells=(rows - r0, cols - c0))
+                    if not coarse:
+                        g = g - self.summed_shift(a, b, rows, cols)
                     out[t] = np.where((rows < a) | (cols < b), -1e9, g - self.structural(a, b, rows, cols))
             return out
         return block
