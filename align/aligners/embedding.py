@@ -31,12 +31,25 @@ corridor around the path of pooled blocks of sentences (``guide.py``), widened
 where the path runs along its edge; the second works in a narrow band around
 it. Every step is linear in the length of the documents beyond that size.
 
+Which runs get embedded is decided on summed vectors, which read closer to
+the other side than the joined text does, the more so the more sentences a
+side holds; the second pass takes ``sum_shift`` off large beads whose sides
+are still summed, so that fewer of them look plausible only for that reason.
+
+A section only one version has is a run of sentences that nothing on the
+other side claims (``_State.find_unmatched``); leaving such runs unaligned
+costs less than leaving a single sentence, or the DP would bundle them into
+merges with unrelated sentences.
+
 After the DP, the sentences at the edge of a merge bead that the bead does
 not need (``peel_unsupported``: it reads as well without them, and they do
 not look like a translation of the other side on their own; a single
 sentence or a run of them) are named on the link
 (``Link.unsupported_src/_tgt``) for the missing-block check; the bead itself is
-kept, since real merges fire the same test too often to split them. Such
+kept, since real merges fire the same test too often to split them, unless it
+does not read as a translation at all (own confidence below
+``peel_split_score``) and carries a run of ``peel_split_run`` such sentences:
+then it is split, and the DP solved again with them at the one-sided price. Such
 sentences that translate each other across the two sides, a few sentences
 apart, are moved text (a caption the layout put elsewhere), not missing
 text, and are not named (``unmark_moved``).
