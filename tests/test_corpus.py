@@ -4,7 +4,7 @@ from align.corpus import discover, output_stem, pair_documents
 from align.documents import Document
 from align.pipeline import load
 
-from .conftest import BG_EN, EN, EN_ONLY, SV
+from .conftest import BG_EN, EN, EN_ONLY, ROOT, SV, TEXTBERG, textberg_sentences
 
 
 def test_pairing_is_by_content_not_by_name(tmp_path, encoder):
@@ -90,10 +90,9 @@ def _revisions(article: str = "003", chunk: int = 5, width: int = 8, step: int =
     two chunks apart, so each revision shares 6 of its 8 chunks with the next (near-copies)."""
     from align.documents import Sentence
     from align.scoring import read_links
-    from eval.textberg import DATA, read_sentences
 
-    de, fr = read_sentences(DATA / "de" / article), read_sentences(DATA / "fr" / article)
-    links = [(s, t) for s, t in read_links(DATA / "gold" / article) if s and t]
+    de, fr = textberg_sentences("de", article), textberg_sentences("fr", article)
+    links = [(s, t) for s, t in read_links(TEXTBERG / "gold" / article) if s and t]
     chunks = [links[k:k + chunk] for k in range(0, len(links) - chunk + 1, chunk)]
     docs = []
     for i in range(0, len(chunks) - width + 1, step):
@@ -155,13 +154,23 @@ def test_a_refused_candidate_names_the_test_its_value_and_the_threshold(encoder)
 
 
 def test_a_translation_pairs_with_the_revision_it_translates_not_an_older_one(tmp_path, encoder):
-    from eval.pairing_sets import docs_revisions
+    import random
 
-    truth = docs_revisions(tmp_path)  # Kubernetes pages: current and 2020 English revisions, Chinese translations
+    # Kubernetes pages (eval/data/pairing/k8s-docs, CC BY 4.0): current and 2020 English revisions, Chinese
+    # translations of some current ones, copied under shuffled names that say nothing of what they hold
+    pages = sorted((ROOT / "eval" / "data" / "pairing" / "k8s-docs").glob("*/*.md"))
+    names = [f"{k:03d}.md" for k in range(len(pages))]
+    random.Random(1).shuffle(names)
+    placed = dict(zip(((p.parent.name, p.stem) for p in pages), names))
+    for page, name in zip(pages, names):
+        shutil.copy(page, tmp_path / name)
+    truth = {(file, placed[("en", page)]) for (kind, page), file in placed.items() if kind == "zh"}
+    alone = set(names) - {f for pair in truth for f in pair}
+    assert len(truth) >= 3 and any(kind == "en-old" for kind, _ in placed)
     docs = [d for p in discover(tmp_path) for d in load(p)]
     pairs, unpaired = pair_documents(docs, encoder)
-    assert {(p.src.name, p.tgt.name) for p in pairs} == truth.pairs
-    assert {u["document"] for u in unpaired} == truth.alone
+    assert {(p.src.name, p.tgt.name) for p in pairs} == truth
+    assert {u["document"] for u in unpaired} == alone
     assert any(u["test"] == "revision" for u in unpaired)
 
 
