@@ -20,6 +20,7 @@ import numpy as np
 from . import langid, names, values
 from .documents import Alignment, Divergence, Document
 from .errors import InputError
+from .markup import prose
 
 LOW_SCORE = 0.3  # drift score (link confidence, lowered for lengths off the usual ratio) under which a pair drifts
 DRIFT_LENGTH_FREE = 2.0  # robust z of the length ratio within which length says nothing
@@ -39,12 +40,6 @@ DOUBT_LINES = 5  # ... in at least this many lines
 SURE_LANGUAGE = 0.8  # confidence at which language id calls a line words of a language (as other_language)
 # what is not prose in a line: fences, inline code, {…} attributes and includes, HTML tags, addresses, link
 # targets, file names, JSON keys ("annotations": {)
-_MARKUP = re.compile(r"```\w*|`[^`]*`|\{[^{}]*\}|<[^<>]*>|https?://\S+|www\.\S+|\S+@\S+|\]\([^)]*\)"
-                     r"|(?<!\S)[~.]*/\S*|\S+\.\w{1,4}(?!\w)|\"[^\"\s]*\"\s*:|[{}\[\]]")
-# a token of code or a product name rather than a word: snake_case, kebab-case, CamelCase, options (--x, a=b),
-# calls (f(x)), dotted or bracketed names, letters glued to digits (py310, 1d), a YAML key ("name:")
-_IDENTIFIER = re.compile(r"[_={}\[\];\\]|\w\(|^--?\w|[a-z][A-Z]|[a-z]-[a-z]|\w\.\w|[^\W\d_]\d|\d[^\W\d_]"
-                         r"|^[a-z]\w*:$")
 _CJK = {"CJK", "HIRAGANA", "KATAKANA", "HANGUL"}
 
 
@@ -135,16 +130,6 @@ def duplicates(al: Alignment) -> list[Divergence]:
                                 f"and this copy has no counterpart: \"{_clip(doc.sentences[i].text)}\".",
                                 copy_of=dups[i], certainty=0.7 if words else 0.3, **kw))
     return out
-
-
-def prose(text: str) -> str:
-    """The words of a line that a language can be told from: code, markup, addresses and identifiers left out.
-
-    "## Использование `BackgroundTasks` { #using-backgroundtasks }" gives "Использование"; an
-    ``<img …>`` line or a ``{* file.py hl[1] *}`` include gives nothing.
-    """
-    text = _MARKUP.sub(" ", text)
-    return " ".join(w for w in text.split() if not _IDENTIFIER.search(w))
 
 
 _FENCE = re.compile(r"^\s*(?:```|~~~)", re.MULTILINE)

@@ -78,6 +78,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..documents import Link
+from .. import markup
 from ._blas import one_blas_thread
 from .dp import (
     Band,
@@ -432,9 +433,33 @@ class EmbeddingAligner:
             else:
                 links.append(Link(src, tgt, 0.0))
         if not unsupported:
-            return swap_crossed(rescue_reordered(links, state), state)
+            return unlink_markup(swap_crossed(rescue_reordered(links, state), state), state.src, state.tgt)
         place = monotone_places(links)  # before out-of-order pairs are added
-        return swap_crossed(unmark_moved(rescue_reordered(links, state), place, state, self.encoder), state)
+        links = swap_crossed(unmark_moved(rescue_reordered(links, state), place, state, self.encoder), state)
+        return unlink_markup(links, state.src, state.tgt)
+
+
+def _markup_only(text: str) -> bool:
+    """A line of markup only (``{{% /capture %}}``, ``<br>``, an address): letters, but all inside the markup."""
+    return any(c.isalpha() for c in text) and not any(c.isalpha() for c in markup.MARKUP.sub(" ", text))
+
+
+def unlink_markup(links: list[Link], src: list[str], tgt: list[str]) -> list[Link]:
+    """Split 1-1 links where a line of markup stands against a line that shares no word with it.
+
+    Markup is copied, not translated, so a true partner repeats some of its words; the encoder, which reads
+    both as technical text, otherwise pairs a one-sided YAML line with a template tag.
+    """
+    out = []
+    for link in links:
+        if len(link.src) == len(link.tgt) == 1:
+            s, t = src[link.src[0]], tgt[link.tgt[0]]
+            ws, wt = set(_WORD.findall(s.casefold())), set(_WORD.findall(t.casefold()))
+            if (_markup_only(s) or _markup_only(t)) and ws and wt and not ws & wt:
+                out += [Link(link.src, (), 0.0), Link((), link.tgt, 0.0)]
+                continue
+        out.append(link)
+    return out
 
 
 class _State:
