@@ -80,7 +80,8 @@ def test_cli_refuses_a_missing_gpu_before_any_work(tmp_path, monkeypatch):
 
 def test_corpus_workers_load_the_encoder_on_the_main_process_device(monkeypatch):
     """A worker whose cache misses must embed where the main process does: its vectors' name says where."""
-    from align import batch, encoders
+    from align import encoders
+    from align.corpus import tasks
 
     asked = {}
 
@@ -95,6 +96,6 @@ def test_corpus_workers_load_the_encoder_on_the_main_process_device(monkeypatch)
         return type("Cached", (), {"inner": Inner()})()
 
     monkeypatch.setattr(encoders, "make_encoder", fake_make_encoder)
-    spec = batch.ToolSpec(encoder_name="e5fast-x-cuda", device="cuda:0")
-    assert batch.LazyModel(spec).encode(["a"]).shape == (1, 2)
+    spec = tasks.ToolSpec(encoder_name="e5fast-x-cuda", device="cuda:0")
+    assert tasks.LazyModel(spec).encode(["a"]).shape == (1, 2)
     assert asked["device"] == "cuda:0" and asked["threads"] == 1
