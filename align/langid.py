@@ -47,7 +47,7 @@ from .documents import clean_text
 
 DEFAULT_LANGUAGES = (
     "en sv fi bg de fr es it pt nl da nb ru uk pl cs sk sl hr sr et lv lt el hu ro "
-    "tr ar zh ja ko ca ga mk be is"
+    "tr ar zh ja ko ca ga mk be is id ms"
 ).split()
 
 # Groups of languages that detectors confuse on short text; a sentence is only
@@ -60,6 +60,7 @@ CONFUSABLE = [
     {"es", "ca", "pt", "gl", "it"},
     {"fi", "et"},
     {"lv", "lt"},
+    {"id", "ms"},
 ]
 
 @dataclass

@@ -106,3 +106,14 @@ def test_a_given_language_that_the_text_does_not_read_as_is_named():
     assert langid.disagreement(uk, "uk") is None and langid.disagreement(uk, "ru") is None
     assert langid.disagreement(SV.read_text("utf-8"), "sv") is None
     assert langid.disagreement(EN.read_text("utf-8"), "fr") == "en"
+
+
+def test_an_indonesian_page_reads_as_indonesian_with_no_foreign_lines():
+    # a real Kubernetes page (eval/data/realworld, CC BY 4.0): without Indonesian among the languages it read as
+    # Estonian, and four of its lines as Lithuanian or Romanian
+    (doc,) = load(ROOT / "eval" / "data" / "realworld" / "k8s-annotations-en-id" / "id.md")
+    assert doc.lang == "id"
+    from align.markup import prose
+
+    sentences = [s for s in doc.sentences if len(prose(s.text).split()) >= 5]  # prose, not front matter or code
+    assert len(sentences) > 15 and not [s.text for s in sentences if s.lang]
