@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..documents import Alignment, Divergence, Document, Link, Sentence
+from ..documents import Alignment, Divergence, Document, Link, Sentence, from_json, to_json
 from ..export.atomic import write_text
 from ..pipeline import PairResult
 from .evidence import CONTROL_BELOW
@@ -49,16 +49,14 @@ def document_key(task: LoadTask) -> str | None:
 def read_documents(out: Path, key: str) -> list[Document] | None:
     try:
         data = json.loads((Path(out) / STATE_DIR / "documents" / f"{key}.json").read_text("utf-8"))
-        return [Document(**{**d, "paragraphs": [tuple(p) for p in d["paragraphs"]],
-                            "span": tuple(d["span"]) if d["span"] is not None else None,
-                            "sentences": [Sentence(**x) for x in d["sentences"]]}) for d in data]
+        return [from_json(Document, d) for d in data]
     except (OSError, ValueError, TypeError, KeyError):
         return None
 
 
 def write_documents(out: Path, key: str, docs: list[Document]) -> None:
     write_text(Path(out) / STATE_DIR / "documents" / f"{key}.json",
-               json.dumps([asdict(d) for d in docs], ensure_ascii=False))
+               json.dumps(to_json(docs), ensure_ascii=False))
 
 
 # -- pairing's quick alignments, remembered ------------------------------------------------------
@@ -136,7 +134,7 @@ def read_state(out: Path, stem: str, key: str) -> dict | None:
 def result_from_record(record: dict, src: Document, tgt: Document) -> PairResult:
     """Rebuild a PairResult from a task's record and the documents the main process holds."""
     links = [Link(tuple(a), tuple(b), s) for a, b, s in record["links"]]
-    divs = [Divergence(**{**d, "src": tuple(d["src"]), "tgt": tuple(d["tgt"])}) for d in record["divergences"]]
+    divs = [from_json(Divergence, d) for d in record["divergences"]]
     al = Alignment(src, tgt, links, method=record.get("method", ""), encoder=record.get("encoder", ""))
     res = PairResult(al, divs, record.get("seconds", 0.0), dict(record["outputs"]))
     res.pair_score = record.get("pair_score")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import numpy as np
 from .. import __version__
 from ..aligners import EmbeddingAligner
 from ..checks import check_alignment
-from ..documents import Alignment, Document, Link
+from ..documents import Alignment, Document, Link, to_json
 from ..errors import InputError
 from ..pipeline import PairResult, load, run_pair
 from ..segment import Segmentation
@@ -199,7 +199,7 @@ def run_pair_task(task: PairTask) -> dict:
         "key": task.key, "stem": task.stem, "version": __version__,
         "method": res.alignment.method, "encoder": res.alignment.encoder,
         "links": [[list(l.src), list(l.tgt), l.score] for l in res.alignment.links],
-        "divergences": [asdict(d) for d in res.divergences],
+        "divergences": to_json(res.divergences),
         "seconds": round(res.seconds, 3), "pair_score": task.pair_score,
         "outputs": outputs, "embedded": seeded.embedded if seeded is not None else 0, "process": process_id(),
     }
