@@ -72,7 +72,7 @@ def write_clean(src: str | Path, dst: str | Path, failing: dict[int, list[str]],
                 from_: Optional[str] = None, to: Optional[str] = None, src_lang: Optional[str] = None,
                 tgt_lang: Optional[str] = None) -> tuple[int, int]:
     """Write ``src`` to ``dst`` without (or marking) the failing units; return (units written, units failing)."""
-    from .export.formats import FORMATS, READABLE, format_of, read_bitext, write_bitext
+    from .export.formats import FORMATS, READABLE, format_of, read_bitext, write
 
     in_fmt = format_of(src, from_, READABLE, "--from")
     out_fmt = format_of(dst, to, tuple(f for f in FORMATS if f != "links"), "--to")
@@ -84,7 +84,7 @@ def write_clean(src: str | Path, dst: str | Path, failing: dict[int, list[str]],
         return _copy_tmx(Path(src), Path(dst), failing, keep_flagged), len(failing)
     bt = read_bitext(src, in_fmt, src_lang, tgt_lang)
     bt.units = _kept_units(iter(bt.units), failing, keep_flagged)
-    return write_bitext(bt, dst, out_fmt), len(failing)
+    return write(bt, dst, out_fmt), len(failing)
 
 
 def _kept_units(units: Iterator[Unit], failing: dict[int, list[str]], keep_flagged: bool) -> Iterator[Unit]:

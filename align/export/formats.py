@@ -171,10 +171,6 @@ def write(data, path: str | Path, fmt: str | None = None, src_locale: str | None
     return form.writer(prepare(as_bitext(data, form, options), form, options), path)
 
 
-# TRANSITIONAL: the name clean.py still imports (the same function); to go once it calls ``write``
-write_bitext = write
-
-
 def convert(src: str | Path, dst: str | Path, to: str | None = None, from_: str | None = None,
             src_lang: str | None = None, tgt_lang: str | None = None, src_locale: str | None = None,
             tgt_locale: str | None = None, min_score: float = 0.0) -> tuple[int, str, str]:
