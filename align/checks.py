@@ -377,7 +377,9 @@ def missing_blocks(al: Alignment, encoder=None) -> list[Divergence]:
     doubt: dict[str, str] = {}
     confirmed = _confirmed_languages(al, doubt)
     gaps = _gaps(al)  # one-sided text on both sides of the same gap: maybe each other's translation, not paired
-    opposite = {"src": set(gaps["tgt"].values()), "tgt": set(gaps["src"].values())}
+    # (text with words: a lone template tag or code line facing a block is not its translation)
+    opposite = {side: {g for i, g in gaps[facing_side].items() if _worded(doc.sentences[i].text)}
+                for side, facing_side, doc in (("src", "tgt", al.tgt), ("tgt", "src", al.src))}
     out = []
     for side, doc, other, lonely in (("src", al.src, al.tgt, lonely_src), ("tgt", al.tgt, al.src, lonely_tgt)):
         merged = merged_src if side == "src" else merged_tgt
@@ -400,6 +402,10 @@ def missing_blocks(al: Alignment, encoder=None) -> list[Divergence]:
                                       sure=(not in_link or bool(sure & set(block))) and not (
                                           side in doubt and all((side, i) in confirmed for i in block))))
     return out
+
+
+def _worded(text: str) -> bool:
+    return langid.letters(prose(text)) >= 3
 
 
 def _gaps(al: Alignment) -> dict[str, dict[int, int]]:

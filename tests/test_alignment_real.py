@@ -267,6 +267,18 @@ def test_one_sided_section_is_reported_missing(aligned, pair):
 
 
 @pytest.mark.parametrize("pair", SECTION_GOLD, ids=SECTION_IDS)
+def test_one_sided_section_is_not_a_mere_note(aligned, pair):
+    # a template tag left alone on the other side at the same place is not "text of its own" that may
+    # translate the section: it must not demote the report to a note (k8s-annotations en-id, namespaces en-es)
+    result = _section_pair(aligned, pair)
+    for place in (p for p in pair["places"] if p["kind"] == "one-sided"):
+        side, run = _run(result, place)
+        kind = "missing-in-target" if side == "src" else "missing-in-source"
+        found = [d for d in result.divergences if d.kind == kind and run[0] in (d.src if side == "src" else d.tgt)]
+        assert found and found[0].severity in ("warning", "error"), f"{place['from']!r}: {found}"
+
+
+@pytest.mark.parametrize("pair", SECTION_GOLD, ids=SECTION_IDS)
 def test_one_sided_section_stays_out_of_the_tmx(aligned, pair, tmp_path):
     result = _section_pair(aligned, pair)
     out = tmp_path / "pair.tmx"
