@@ -101,6 +101,8 @@ def read_presplit(path: str | Path, lang: str | None = None) -> Document:
     """
     from .documents import read_text as read_plain_text
 
+    if Path(path).suffix.lower() in (".srt", ".vtt"):  # its numbers and timings are not sentences
+        raise InputError(f"{path}: subtitles are read cue by cue; leave out --presplit")
     return presplit_document(read_plain_text(path), str(path), Path(path).name, lang)
 
 

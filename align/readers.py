@@ -80,13 +80,23 @@ def subtitle_cues(text: str) -> list[str]:
     before a dash that gives the next line to another speaker.
     """
     cues: list[list[str]] = []
+    after_cue = False  # the block before was a cue (not the header or a NOTE/STYLE/REGION block)
     for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
         lines = [line.strip() for line in block.strip("\n").split("\n")]
-        at = next((k for k, line in enumerate(lines) if _CUE_TIMING.fullmatch(line)), None)
-        if at is not None:
-            cues.append(lines[at + 1:])
-        elif cues and lines[0].split(maxsplit=1)[:1] not in [[w] for w in _NOT_CUES]:
-            cues[-1] += lines  # a blank line inside a cue: the rest of it (before the first cue: no text)
+        timings = [k for k, line in enumerate(lines) if _CUE_TIMING.fullmatch(line)]
+        if not timings:
+            if lines[0].split(maxsplit=1)[:1] in [[w] for w in _NOT_CUES]:
+                after_cue = False
+            elif after_cue:
+                cues[-1] += lines  # a blank line inside a cue: the rest of it
+            continue
+        # cues not parted by blank lines: each timing starts one, and a cue number just before it is no text
+        for n, at in enumerate(timings):
+            body = lines[at + 1:timings[n + 1] if n + 1 < len(timings) else len(lines)]
+            if n + 1 < len(timings) and body and body[-1].isdigit():
+                body = body[:-1]
+            cues.append(body)
+        after_cue = True
     out = []
     for cue in cues:
         lines = [unescape(_CUE_MARKUP.sub("", line)).strip() for line in cue]

@@ -83,7 +83,10 @@ def invoke_cli(*args, input: str | None = None, env: dict | None = None, cwd=Non
 
     argv = [str(a) for a in args]
     saved_env, saved_argv, saved_cwd = dict(os.environ), sys.argv, os.getcwd()
-    torch = sys.modules.get("torch")
+    try:  # (imported here if need be: a first command that loads torch with --threads must not keep them)
+        import torch
+    except ImportError:
+        torch = None
     saved_threads = torch.get_num_threads() if torch else None
     runner = CliRunner(charset="utf-8")
     try:

@@ -293,3 +293,20 @@ def test_one_sided_section_stays_out_of_the_tmx(aligned, pair, tmp_path):
         assert own, f"nothing distinctive in the run {place['from']!r}"
         leaked = [t for t in own if any(t in seg for seg in segs)]
         assert not leaked, f"one-sided text in the TMX: {leaked[:3]}"
+
+
+def test_cues_without_blank_lines_and_text_after_a_note():
+    from align.readers import subtitle_cues
+
+    # a SubRip file whose cues are not parted by blank lines: each timing starts a cue, its number is no text
+    assert subtitle_cues("1\n00:00:01,000 --> 00:00:02,000\nHello.\n2\n00:00:02,000 --> 00:00:03,000\nBye.\n") \
+        == ["Hello.", "Bye."]
+    # a block after a WebVTT NOTE belongs to the note, not to the cue before it
+    assert subtitle_cues("WEBVTT\n\n00:01.000 --> 00:02.000\nHi.\n\nNOTE\n\nlast\n") == ["Hi."]
+
+
+def test_subtitles_with_presplit_are_refused(run_cli, tmp_path):
+    files = sorted((SUBTITLES / "tears-of-steel").glob("*.vtt"))
+    proc = run_cli("pair", files[0], files[1], "--presplit", "-o", tmp_path / "x.tsv")
+    assert proc.returncode == 1 and "leave out --presplit" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.tsv").exists()

@@ -137,3 +137,17 @@ def test_documents_links_and_divergences_survive_the_one_json_codec():
     del old["unsupported_src"]  # written before the field existed: its default
     assert from_json(Link, old) == Link(al.links[0].src, al.links[0].tgt, al.links[0].score, (),
                                         al.links[0].unsupported_tgt)
+
+
+def test_links_are_every_link_whatever_the_minimum_score(tmp_path):
+    # the links are what `align eval` scores against a gold: a minimum score leaves memories, not them, short
+    assert write(_alignment(), tmp_path / "x.links", min_score=0.85) == 4
+    assert write(_alignment(), tmp_path / "x.tsv", min_score=0.85) == 1
+
+
+def test_alignments_of_two_language_pairs_are_not_written_as_one(tmp_path):
+    al = _alignment()
+    other = Alignment(_doc("de", ["Hallo."]), _doc("en", ["Hello."]), [Link((0,), (0,), 0.9)])
+    with pytest.raises(align.InputError, match="sv-en"):
+        write([al, other], tmp_path / "mix.tmx")
+    assert not (tmp_path / "mix.tmx").exists()

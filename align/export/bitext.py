@@ -94,6 +94,10 @@ def bitext_from_alignments(alignments, segtype: str = "sentence", one_sided: boo
     if not alignments:
         raise InputError("nothing to write")
     first = alignments[0]
+    pairs = {(a.src.lang, a.tgt.lang) for a in alignments}
+    if len(pairs) > 1:
+        raise InputError("alignments of several language pairs ("
+                         + ", ".join(sorted(f"{s}-{t}" for s, t in pairs)) + "): write one file per language pair")
     return Bitext(first.src.lang, first.tgt.lang, units_from_alignments(alignments, one_sided, split_even),
                   segtype, extra={"documents": f"{first.src.path} and {first.tgt.path}"})
 

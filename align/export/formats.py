@@ -129,6 +129,8 @@ def prepare(bt: Bitext, fmt: Format, options: WriteOptions) -> Bitext:
 
 def _units(units: Iterable[Unit], fmt: Format, min_score: float) -> Iterator[Unit]:
     plain, one_sided = fmt.plain, fmt.one_sided
+    if fmt.numbers:  # the links themselves, every one (``align eval`` scores them against a gold): no filter
+        min_score = 0.0
     safe: dict[str, str] = {}  # documents and link types, made XML-safe once (a memory has few of them)
     for u in units:
         if min_score > 0 and u.score is not None and u.score < min_score:
