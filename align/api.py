@@ -134,6 +134,8 @@ def write(data: Alignment | PairResult | Bitext | Iterable[Alignment], path: Pat
     if format_of(path, format, PAIR_FORMATS) == "review":
         from .review import write_review
 
+        if str(path) == "-":
+            raise InputError("a review file cannot be printed: give it a file name")
         if not hasattr(data, "divergences"):
             raise InputError(f"{path}: a review file is written from a checked pair (align_and_check)")
         write_review(data, path)

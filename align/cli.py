@@ -150,6 +150,7 @@ def pair(
 
     select = selection(min_severity, checks, skip_checks)  # a bad name fails before any work
     from .api import align_and_check, make_aligner, read_pair, write
+    from .export.atomic import check_distinct
     from .export.formats import pair_format
     from .languages import region_tag
 
@@ -162,6 +163,7 @@ def pair(
     if report is not None:
         _check_report_name(report)
     _check_writable(output, report)
+    check_distinct((src, tgt), (output, report))
     encoder = _encoder(model, no_cache, engine, threads, device) if method == "embedding" else None  # checks --device
     a, b = read_pair(src, tgt, src_lang, tgt_lang, presplit=presplit, segmentation=seg)
     _warn_language(a, src_lang, "--src-lang")

@@ -44,3 +44,18 @@ def test_corpus_creates_its_output_folder_inside_an_existing_one(tmp_path, run_c
     proc = run_cli("corpus", folder, "-o", out, "--method", "length", "--jobs", "1")
     assert proc.returncode == 0, proc.stderr
     assert (out / "summary.json").is_file()
+
+
+def test_pair_never_writes_over_its_input_and_prints_tsv_to_dash(tmp_path, run_cli):
+    import shutil
+
+    src, tgt = tmp_path / SV.name, tmp_path / EN.name
+    shutil.copy(SV, src)
+    shutil.copy(EN, tgt)
+    before = tgt.read_bytes()
+    proc = run_cli("pair", src, tgt, "-o", tgt, "--format", "tsv")
+    assert proc.returncode == 1 and "would overwrite the input" in proc.stderr and tgt.read_bytes() == before
+    proc = run_cli("pair", src, tgt, "-o", "-")  # '-' is standard output, TSV unless told
+    assert proc.returncode == 0 and proc.stdout.count("\t") >= 3 * 10
+    proc = run_cli("pair", src, tgt, "-o", "-", "--format", "review")
+    assert proc.returncode == 1 and not (ROOT / "-").exists()

@@ -63,6 +63,18 @@ def check_writable(*paths: str | Path | None) -> None:
             raise InputError(f"{path}: cannot write there ({parent} is not a writable folder)")
 
 
+def check_distinct(inputs: tuple[str | Path, ...], outputs: tuple[str | Path | None, ...]) -> None:
+    """Fail before any work when an output would overwrite an input or another output."""
+    seen = {Path(p).resolve(): "input" for p in inputs}
+    for path in outputs:
+        if path is None or str(path) == STDOUT:
+            continue
+        key = Path(path).resolve()
+        if key in seen:
+            raise InputError(f"{path}: would overwrite the {seen[key]} of the same name; give another file name")
+        seen[key] = "other output"
+
+
 def check_output_folder(path: str | Path) -> None:
     """An output folder may be created, but only inside one that exists (``-o /no/such/dir`` is a typo)."""
     path = Path(path)

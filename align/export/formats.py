@@ -110,7 +110,7 @@ def stdout_format(fmt: str | None) -> str:
 def pair_format(path: str | Path | None, fmt: str | None) -> str:
     """The format ``align pair`` writes: ``fmt``, or else ``path``'s extension; no path: printed (TSV unless
     ``fmt`` names another format that can be)."""
-    return stdout_format(fmt) if path is None else format_of(path, fmt, PAIR_FORMATS)
+    return stdout_format(fmt) if path is None or str(path) == STDOUT else format_of(path, fmt, PAIR_FORMATS)
 
 
 def read_bitext(path: str | Path, fmt: str | None = None, src_lang: str | None = None,
