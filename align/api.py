@@ -129,8 +129,10 @@ def write(data: Alignment | PairResult | Bitext | Iterable[Alignment], path: Pat
     ``links``, or a review file ``X.review.json`` for ``align review``); the format from the extension unless
     given; ``-`` is standard output. ``options``: ``src_locale``, ``tgt_locale``, ``min_score``,
     ``segtype``, ``split_even`` (``export.formats``). Returns the units (or links) written."""
+    from .export.atomic import check_writable
     from .export.formats import PAIR_FORMATS, format_of
 
+    check_writable(path)  # a missing folder is a typo: never created
     if format_of(path, format, PAIR_FORMATS) == "review":
         from .review import write_review
 

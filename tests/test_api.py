@@ -125,3 +125,11 @@ def test_write_report_takes_the_format_from_the_extension(tmp_path):
     with pytest.raises(InputError, match="must end in"):
         align.write_report(tmp_path / "r.txt", [result])
     assert not (tmp_path / "two.json").exists()
+
+
+def test_write_refuses_what_is_not_an_alignment_and_a_missing_folder(tmp_path):
+    with pytest.raises(align.InputError, match="write takes"):
+        align.write("some text", tmp_path / "x.tmx")
+    with pytest.raises(align.InputError, match="no such folder"):
+        align.write("some text", tmp_path / "no" / "x.tmx")
+    assert not (tmp_path / "no").exists() and not (tmp_path / "x.tmx").exists()

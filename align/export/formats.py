@@ -158,6 +158,8 @@ def as_bitext(data, fmt: Format, options: WriteOptions) -> Bitext:
     if not isinstance(alignments, (list, tuple)) and hasattr(alignments, "links"):
         alignments = [alignments]
     alignments = [getattr(a, "alignment", a) for a in alignments]
+    if not all(hasattr(a, "links") for a in alignments):
+        raise InputError("write takes an Alignment, a checked pair, a list of them or a memory (Bitext)")
     return bitext_from_alignments(alignments, options.segtype, one_sided=fmt.one_sided,
                                   split_even=options.split_even and not fmt.numbers)
 
