@@ -51,10 +51,6 @@ class Band:
     def __getitem__(self, i: int) -> tuple[int, int]:
         return int(self.lo[i]), int(self.hi[i])
 
-    @property
-    def is_full(self) -> bool:
-        return bool((self.lo == 0).all() and (self.hi == self.m + 1).all())
-
     def cells(self, r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
         """Row and column of every cell of rows r0..r1-1, in flat order."""
         widths = self.hi[r0:r1] - self.lo[r0:r1]
