@@ -20,7 +20,7 @@ import numpy as np
 from . import langid, names, values
 from .documents import Alignment, Divergence, Document
 from .errors import InputError
-from .markup import prose
+from .markup import prose, running_text
 
 LOW_SCORE = 0.3  # drift score (link confidence, lowered for lengths off the usual ratio) under which a pair drifts
 DRIFT_LENGTH_FREE = 2.0  # robust z of the length ratio within which length says nothing
@@ -124,7 +124,7 @@ def duplicates(al: Alignment) -> list[Divergence]:
             if i in dups:
                 kw = {side: (i,)}
                 copy = doc.line_of(doc.sentences[dups[i]].start)
-                words = langid.letters(prose(doc.sentences[i].text)) >= 3  # "{{% /capture %}}" repeats by design
+                words = _worded(doc.sentences[i].text)  # "{{% /capture %}}" repeats by design
                 out.append(_div(al, "duplicate", "warning" if words else "note",
                                 f"This {where} sentence is repeated word for word (the other copy is on line {copy}) "
                                 f"and this copy has no counterpart: \"{_clip(doc.sentences[i].text)}\".",
@@ -265,7 +265,7 @@ def untranslated(al: Alignment) -> list[Divergence]:
             continue  # commands, output, YAML: kept as they are on purpose
         tgt_langs = {al.tgt.sentences[j].lang for j in link.tgt}
         words = prose(s)
-        if s.casefold() == t.casefold() and _is_prose(words) and al.src.lang != al.tgt.lang \
+        if s.casefold() == t.casefold() and running_text(words) and al.src.lang != al.tgt.lang \
                 and _in_language(s, al.src.lang, al.src, "", words_only=True):
             out.append(_div(al, "untranslated", "warning",
                             f"The target repeats the source word for word: \"{_clip(t)}\".", link.src, link.tgt,
@@ -405,6 +405,7 @@ def missing_blocks(al: Alignment, encoder=None) -> list[Divergence]:
 
 
 def _worded(text: str) -> bool:
+    """Words to translate, not only markup or code (a lone template tag is none)."""
     return langid.letters(prose(text)) >= 3
 
 
@@ -534,12 +535,6 @@ def damaged_text(al: Alignment) -> list[Divergence]:
                                 f"\"{found}\" is a web crawler's placeholder: the real e-mail address was lost "
                                 "when the page was saved; restore it from the original.", **{side: (i,)}))
     return out
-
-
-def _is_prose(text: str) -> bool:
-    """Running text rather than a name line ("Hans Sigrist, Oberbalm"): 4+ words, half in lower case."""
-    words = [w for w in text.split() if any(c.isalpha() for c in w)]
-    return len(words) >= 4 and sum(w[0].islower() for w in words) * 2 >= len(words)
 
 
 def _length_z(al: Alignment) -> dict[int, float]:

@@ -25,3 +25,9 @@ def prose(text: str) -> str:
     """
     text = MARKUP.sub(" ", text)
     return " ".join(w for w in text.split() if not _IDENTIFIER.search(w))
+
+
+def running_text(text: str) -> bool:
+    """Running text rather than a line of names ("Hans Sigrist, Oberbalm"): 4+ words, half in lower case."""
+    words = [w for w in text.split() if any(c.isalpha() for c in w)]
+    return len(words) >= 4 and sum(w[0].islower() for w in words) * 2 >= len(words)

@@ -29,6 +29,7 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 
 from . import checks, langid
+from .markup import running_text
 from .documents import Alignment, Divergence, Document, Link, Sentence, clean_text
 from .errors import InputError
 from .memory_score import LENGTH_FREE, Centre, Rule, background, robust_z, same_text, unit_scores
@@ -215,12 +216,6 @@ def _pair_checks(path: str, block: _Block, src_lang: str, tgt_lang: str,
     return out
 
 
-def _prose(text: str) -> bool:
-    """Running text, not a line of names ("Albert Schmidt, Engi (GL)"): 4+ words, half in lower case."""
-    words = [w for w in text.split() if any(c.isalpha() for c in w)]
-    return len(words) >= 4 and sum(w[0].islower() for w in words) * 2 >= len(words)
-
-
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
@@ -249,7 +244,7 @@ def _untranslated(block: _Block, src_lang: str, tgt_lang: str) -> list[Finding]:
     code = src_lang.split("-")[0].lower()
     for k in np.where(block.ok)[0]:
         s, t = block.src[k], block.tgt[k]
-        if not (_prose(t) or _cjk(t)):
+        if not (running_text(t) or _cjk(t)):
             continue
         if s.casefold() == t.casefold():
             out.append(Finding(block.start + int(k), "untranslated", "error",
