@@ -18,7 +18,8 @@ bead judged on its own use the mean of its k nearest neighbours instead
 scaled by how well the character lengths agree, under a length model fitted
 to the document (``_State.fit_length``: no language constants), and adjusted
 for shared names and numbers, for sentence-final punctuation that does not
-agree and for sentences in a third language. Leaving a sentence unaligned,
+agree, for a quotation one side opens or closes and the other does not
+(``quotes.py``) and for sentences in a third language. Leaving a sentence unaligned,
 merging and crossing a paragraph break have fixed costs, and so has a bead
 side that starts with a fragment of punctuation or holds OCR debris, which
 the encoder cannot judge (``fragment_kind``). A 2-2 bead whose sentences
@@ -90,6 +91,7 @@ from .dp import (
     run_dp,
 )
 from .guide import band_knn, guide_points
+from .quotes import quote_parity
 
 BEADS = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (1, 4), (4, 1), (2, 3), (3, 2), (1, 5), (5, 1)]
 COARSE_BEADS = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1)]
@@ -122,6 +124,9 @@ class EmbeddingParams:
     length_spread: float = 0.25
     lexical: float = 0.01  # weight of the names, numbers and cognates the two sides share
     punctuation: float = 0.01  # cost when the two sides end with different punctuation (. ? ! : ;)
+    # cost when one side of a bead opens or closes a quotation and the other does not: an odd number of quotation
+    # marks against an even one (``quotes.py``)
+    quotes: float = 0.005
     foreign: float = 0.1  # cost of pairing a sentence in a third language (e.g. Finnish boilerplate)
     rescue: float = 0.5  # confidence needed to pair leftover sentences out of order
     rescue_window: int = 12  # how far apart (in sentences) such out-of-order pairs may be
@@ -490,6 +495,9 @@ class _State:
             self.VT = {b: _run_max(vt, b) for b in sizes}
         self.ES = np.array([end_class(x) for x in src] + [0])  # of the last sentence of a run ending at i: ES[i-1]
         self.ET = np.array([end_class(x) for x in tgt] + [0])
+        qs, qt = quote_parity(src), quote_parity(tgt)  # parity of the quotation marks of the run ending at i
+        self.QS = {a: np.rint(_prefix_mean(qs, a) * a).astype(np.int64) % 2 for a in sizes}
+        self.QT = {b: np.rint(_prefix_mean(qt, b) * b).astype(np.int64) % 2 for b in sizes}
         self.FS = {a: _prefix_mean(np.array(src_foreign, dtype=float), a) for a in sizes}
         self.FT = {b: _prefix_mean(np.array(tgt_foreign, dtype=float), b) for b in sizes}
         self.sp = np.array(src_paras)
@@ -617,6 +625,8 @@ class _State:
             g = g + p.lexical * (dice - 0.5)
         if p.punctuation:
             g = g - p.punctuation * (self.ES[I - 1] != self.ET[J - 1])
+        if p.quotes:
+            g = g - p.quotes * (self.QS[a][I] != self.QT[b][J])
         if p.foreign:
             g = g - p.foreign * np.maximum(self.FS[a][I], self.FT[b][J])
         return g

@@ -1,0 +1,57 @@
+"""Quotation marks of a sentence, counted the same way in any script.
+
+A translation keeps the dialogue of its source: a bead side that opens a
+quotation without closing it (or closes one it did not open) holds an odd
+number of quotation marks, and so does its translation. Only the parity is
+used (``EmbeddingParams.quotes``), so it does not matter which way a mark
+faces: the same character opens a quotation in one language and closes it in
+another (“ in English and in German „…“, » in French and in German »…«).
+The marks are found by Unicode category (initial and final punctuation, ASCII
+quotes, corner brackets), not by a list per language.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+
+_APOSTROPHES = "'\u2019\u02bc"
+
+
+def is_quote(c: str) -> bool:
+    """A quotation mark of any script: initial/final punctuation, ASCII quotes, corner brackets (「」『』)."""
+    cat = unicodedata.category(c)
+    if cat in ("Pi", "Pf") or c in "\"'":
+        return True
+    if cat in ("Ps", "Pe"):
+        name = unicodedata.name(c, "")
+        return "QUOTATION" in name or "CORNER BRACKET" in name
+    return False
+
+
+def quote_count(text: str) -> int:
+    """How many quotation marks a sentence holds, apostrophes left out.
+
+    A mark that can be an apostrophe is one when it follows a letter or digit
+    (don't, l' aube, the boys'), unless it closes a single quotation opened
+    earlier in the sentence and does not stand before a word ('wailers' came).
+    """
+    count, open_single = 0, False
+    for k, c in enumerate(text):
+        if c not in _APOSTROPHES:
+            count += is_quote(c)
+            continue
+        if k and text[k - 1].isalnum():
+            if not open_single or (k + 1 < len(text) and text[k + 1].isalnum()):
+                continue
+            open_single = False
+        else:
+            open_single = not open_single
+        count += 1
+    return count
+
+
+def quote_parity(sentences: list[str]) -> np.ndarray:
+    """For each sentence, 1 where it holds an odd number of quotation marks (opens or closes one), else 0."""
+    return np.array([quote_count(s) % 2 for s in sentences], dtype=np.int64)
