@@ -267,10 +267,28 @@ def confidences(text: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES),
     Languages under ``_FLOOR`` are left out: every caller treats them alike.
     Results are remembered per text (``CACHE_SIZE``), so asking again is free.
     """
-    text = fold_homoglyphs(text)
+    text = _words_of_mixed(fold_homoglyphs(text))
     if not any(map(str.isalpha, text)):
         return {}
     return dict(_scored(text, _check_codes(tuple(codes)), high_accuracy))
+
+
+_OTHER_SCRIPT = re.compile("[^\\W\\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+
+
+def _words_of_mixed(text: str) -> str:
+    """A line that mixes Latin letters with another script, without its code and markup (``markup.prose``).
+
+    lingua keeps only the languages of the script that has the most words, so in "### Поля власних
+    ресурсів {#custom-resources-fields}" the anchor's words outvote the heading and Ukrainian is never
+    scored. Lines of one script are scored as they are.
+    """
+    if not (_LATIN.search(text) and _OTHER_SCRIPT.search(text)):
+        return text
+    from .markup import prose
+
+    words = prose(text)
+    return words if _OTHER_SCRIPT.search(words) else text
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+")

@@ -117,3 +117,21 @@ def test_an_indonesian_page_reads_as_indonesian_with_no_foreign_lines():
 
     sentences = [s for s in doc.sentences if len(prose(s.text).split()) >= 5]  # prose, not front matter or code
     assert len(sentences) > 15 and not [s.text for s in sentences if s.lang]
+
+
+def test_a_ukrainian_docs_page_with_code_and_anchors_reads_as_ukrainian():
+    # lingua keeps only the languages of the script with the most words: the anchor of
+    # "### Поля власних ресурсів {#custom-resources-fields}" made the heading, and the page, English
+    from align.markup import prose
+
+    path = ROOT / "eval" / "data" / "realworld" / "k8s-field-selectors-en-uk" / "uk.md"
+    doc = load(path, split=False)[0]
+    assert doc.lang == "uk"
+    given = load(path, "uk")[0]
+    for d in (doc, given):
+        foreign = [s for s in d.sentences if s.lang]
+        assert foreign  # the shell commands and the server's English error are still other-language lines
+        assert not any(langid._OTHER_SCRIPT.search(prose(s.text)) for s in foreign)
+        heading = next(s for s in d.sentences if s.text.startswith("### Поля власних ресурсів"))
+        assert heading.lang is None
+    assert langid.detect("## Кілька типів ресурсів {#multiple-resource-types}")[0] == "uk"
