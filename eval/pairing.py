@@ -21,7 +21,7 @@ untranslated file in a pair.
 
 Prints every pair found, whether it is right, the unpaired documents and
 why, how the cheap candidate ranking placed each true partner, how many
-candidates pairing aligned (with the quick pass, as corpus mode does:
+candidates pairing aligned (as corpus mode does: the final aligner for mutual first candidates, the quick pass for others:
 ``evidence_scorer``), and the time of each stage.
 """
 
@@ -93,11 +93,12 @@ def run_set(name: str, folder: Path, encoder, k: int, seed: int) -> bool:
     t = time.perf_counter()
     cands = candidate_pairs(docs, vectors, k)
     t_cands = time.perf_counter() - t
-    evidence = evidence_scorer(encoder, Thresholds().min_cover)  # as corpus mode reads it
-    aligned = [0]
+    evidence = evidence_scorer(encoder, vectors, Thresholds().min_cover)  # as corpus mode reads it
+    aligned = [0, 0]
 
     def scorer(pairs):
         aligned[0] += len(pairs)
+        aligned[1] += sum(final for _, _, final in pairs)
         return evidence(pairs)
 
     t = time.perf_counter()
@@ -108,13 +109,14 @@ def run_set(name: str, folder: Path, encoder, k: int, seed: int) -> bool:
           f"sentences; encoder {encoder.name}; k = {k}")
     n_cross = sum(1 for i in range(len(docs)) for j in range(i + 1, len(docs))
                   if not langid.same_group(docs[i].lang, docs[j].lang))
-    print(f"candidate pairs: {len(cands)} of {n_cross} cross-language pairs; candidates aligned: {aligned[0]}")
+    print(f"candidate pairs: {len(cands)} of {n_cross} cross-language pairs; candidates aligned: {aligned[0]} "
+          f"({aligned[1]} by the final aligner, kept as the pair's alignment)")
     truth_pairs = set(truth.pairs)
     found = {(c.src.name, c.tgt.name) for c in pairs}
     print("pairs found:")
     for c in pairs:
         ok = "ok   " if (c.src.name, c.tgt.name) in truth_pairs else "WRONG"
-        control = f"  shuffled {c.control:.3f}" if c.control >= 0 else ""
+        control = f"  in order {c.order:.3f}, shuffled {c.shuffled:.3f}" if c.order >= 0 else ""
         print(f"  {ok} {c.src.name:<30} {c.src.lang} -> {c.tgt.name:<30} {c.tgt.lang}  cover {c.score:.3f} "
               f"({c.src_cover:.3f} / {c.tgt_cover:.3f})  lead {c.lead:.3f}{control}")
     print("unpaired:")

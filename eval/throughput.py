@@ -142,23 +142,27 @@ def run(folder: Path, out: Path, jobs: int, force: bool) -> dict:
 
 
 def cost(n: int, seed: int) -> None:
-    """Pairing's CPU cost against aligning's for n true pairs, pair by pair in this process (a shared machine
-    disturbs CPU seconds less than wall time, and every variant sees the same load).
+    """Pairing's CPU cost against aligning's for n true pairs, in this process (a shared machine disturbs CPU
+    seconds less than wall time, and every variant sees the same load).
 
-    Each pair's tasks run as corpus mode runs them: ``score_task`` (the evidence: the quick pass, and for a
-    pair under ``CONTROL_BELOW`` sentences its shuffled controls), also with the peel the quick pass leaves
-    out (the code before), and ``run_pair_task`` (align, check, write). The quick pass is also split into
-    the candidate's alignment and the controls. The cheap ranking is left out (milliseconds).
+    First ``pair_documents`` runs on the folder with corpus mode's scorer (``score_task``, one after the
+    other): how many candidates it aligned, how many with the final aligner (whose alignment the pair
+    keeps) and how long pairing took besides aligning candidates (the cheap ranking, the revision votes,
+    the one-to-one choice). Then, pair by pair and interleaved (the order alternates): ``run_pair_task``
+    as it was (align, check, write: "aligning", the denominator), and as corpus mode now runs a pair:
+    ``score_task`` with the final aligner (the alignment, its cover and the order control) followed by
+    ``run_pair_task`` on those links (check, write). Pairing's cost is the second minus the first, plus
+    pairing's own time; the cover and the order control are also timed alone, and so is the quick pass
+    with shuffled controls aligned by the aligner (the code before).
     """
-    from dataclasses import replace
-
-    from align.aligners import EmbeddingAligner, EmbeddingParams
-    from align.corpus import sentence_vectors, tasks
-    from align.corpus.evidence import evidence_of
+    from align.aligners import EmbeddingAligner
+    from align.corpus import pair_documents, quick_params, sentence_vectors
+    from align.corpus.evidence import CONTROL_SEEDS, cover, evidence_of, needs_control, shuffled
+    from align.corpus.pairing import Evidence
     from align.corpus.tasks import (PairTask, ScoreTask, SeededEncoder, ToolSpec, register_encoder, run_pair_task,
                                     score_task)
     from align.encoders import make_encoder
-    from align.pipeline import align_documents, load
+    from align.pipeline import align_documents, load, make_aligner
 
     cpu = time.process_time
     with tempfile.TemporaryDirectory() as tmp:
@@ -168,36 +172,78 @@ def cost(n: int, seed: int) -> None:
         encoder = make_encoder()
         docs = {p.name: load(p)[0] for p in sorted(folder.iterdir())}
         vectors = sentence_vectors(list(docs.values()), encoder)
-        spec = ToolSpec(params=EmbeddingParams(), encoder_name=encoder.name)  # align corpus's aligner
+        aligner = make_aligner("embedding", encoder)  # align corpus's aligner
+        spec = ToolSpec(params=aligner.params, encoder_name=encoder.name)
         register_encoder(spec, encoder)
-        t = dict(with_peel=0.0, quick=0.0, candidate=0.0, controls=0.0, aligning=0.0)
-        quick_params, controlled = tasks.quick_params, 0
+
+        def vecs_of(a, b):
+            return vectors.for_texts(s.text for d in (a, b) for s in d.sentences)
+
+        scored = {"final": 0, "quick": 0, "seconds": 0.0}
+
+        def scorer(pairs):
+            out_ = []
+            for a, b, final in pairs:
+                t0 = cpu()
+                got = score_task(ScoreTask(a, b, vecs_of(a, b), spec, 0.15, final))
+                scored["seconds"] += cpu() - t0
+                scored["final" if final else "quick"] += 1
+                out_.append(Evidence(*got.evidence, final=final, links=got.links))
+            return out_
+
+        t0 = cpu()
+        chosen, _ = pair_documents(list(docs.values()), encoder, vectors, scorer)
+        own = cpu() - t0 - scored["seconds"]
+        found = sum(truth.get(c.src.name) == c.tgt.name for c in chosen)
+        t = dict(aligning=0.0, score=0.0, reuse=0.0, cover=0.0, control=0.0, old_quick=0.0)
+        controlled = same = 0
+        quick = EmbeddingAligner(SeededEncoder({}, encoder), quick_params())
         for k, (a, b) in enumerate(truth.items()):
             src, tgt = docs[a], docs[b]
-            vecs = vectors.for_texts(s.text for d in (src, tgt) for s in d.sentences)
-            tasks.quick_params = lambda: replace(quick_params(), peel="report")  # noqa: E731
+            vecs = vecs_of(src, tgt)
+            runs = []
+
+            def baseline():
+                t0 = cpu()
+                run_pair_task(PairTask(f"p{k}", src, tgt, str(out), "", vecs, spec))
+                t["aligning"] += cpu() - t0
+
+            def reused():
+                t0 = cpu()
+                got = score_task(ScoreTask(src, tgt, vecs, spec, 0.15, final=True))
+                t1 = cpu()
+                runs.append(run_pair_task(PairTask(f"r{k}", src, tgt, str(out), "", vecs, spec, aligned=got.links)))
+                t["score"] += t1 - t0
+                t["reuse"] += cpu() - t1
+
+            for step in ((baseline, reused) if k % 2 else (reused, baseline)):
+                step()
+            base = json.loads((out / "align-state" / f"p{k}.json").read_text("utf-8"))
+            same += base["links"] == runs[0]["links"] and base["divergences"] == runs[0]["divergences"]
+            al = align_documents(src, tgt, make_aligner("embedding", SeededEncoder(vecs, encoder)))
             t0 = cpu()
-            score_task(ScoreTask(src, tgt, vecs, spec, 0.15))
-            t["with_peel"] += cpu() - t0
-            tasks.quick_params = quick_params
+            cover(al)
+            t1 = cpu()
+            ev = evidence_of(al, vecs, 0.15)
+            t["cover"] += t1 - t0
+            t["control"] += cpu() - t1 - (t1 - t0)
+            controlled += ev[3] >= 0
+            quick.encoder.known = vecs
             t0 = cpu()
-            score_task(ScoreTask(src, tgt, vecs, spec, 0.15))
-            t["quick"] += cpu() - t0
-            quick = EmbeddingAligner(SeededEncoder(vecs, encoder), quick_params())
-            t0 = cpu()
-            al = align_documents(src, tgt, quick)
-            t["candidate"] += cpu() - t0
-            t0 = cpu()
-            controlled += evidence_of(al, quick, 0.15)[3] >= 0
-            t["controls"] += cpu() - t0
-            t0 = cpu()
-            run_pair_task(PairTask(f"p{k}", src, tgt, str(out), "", vecs, spec))
-            t["aligning"] += cpu() - t0
+            qal = align_documents(src, tgt, quick)
+            if cover(qal)[0] >= 0.15 and needs_control(src, tgt):
+                max(cover(align_documents(src, shuffled(tgt, s), quick))[0] for s in CONTROL_SEEDS)
+            t["old_quick"] += cpu() - t0
+        extra = own + t["score"] + t["reuse"] - t["aligning"]
         share = {key: 100 * v / t["aligning"] for key, v in t.items()}
-        print(f"{n} pairs ({controlled} with shuffled controls), CPU seconds: "
-              + ", ".join(f"{key} {v:.1f}" for key, v in t.items()))
-        print(f"pairing / aligning: {share['quick']:.1f} % (the candidate's alignment {share['candidate']:.1f} %, "
-              f"the controls {share['controls']:.1f} %); with the peel {share['with_peel']:.1f} %")
+        print(f"{n} pairs ({controlled} with the order control), found {found}/{n}; pair_documents aligned "
+              f"{scored['final']} candidates with the final aligner, {scored['quick']} with the quick pass; "
+              f"pairs whose links and findings are the same either way: {same}/{n}")
+        print("CPU seconds: " + ", ".join(f"{key} {v:.2f}" for key, v in t.items()) + f", pairing's own {own:.2f}")
+        print(f"pairing / aligning: {100 * extra / t['aligning']:.1f} % (pairing's own {100 * own / t['aligning']:.1f} %, "
+              f"score + check/write - align/check/write {100 * (extra - own) / t['aligning']:.1f} %; "
+              f"timed alone: cover {share['cover']:.1f} %, order control {share['control']:.1f} %); "
+              f"the quick pass with aligned shuffled controls (before) {share['old_quick']:.1f} %")
 
 
 def main(argv: list[str] | None = None) -> int:

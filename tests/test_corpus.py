@@ -209,16 +209,65 @@ def test_the_quick_pass_without_the_peel_gives_the_same_links_and_cover(seed_doc
     from dataclasses import replace
 
     from align.aligners import EmbeddingAligner
+    from align.corpus import sentence_vectors
     from align.corpus.evidence import pairing_evidence, shuffled
     from align.corpus.pairing import quick_params
     from align.pipeline import align_documents
 
     sv, en = seed_docs["001_acca24cc4dc759c1.txt"], seed_docs["000_5712cbd26d8e2ee2.txt"]
+    vectors = sentence_vectors([sv, en], encoder).for_texts(s.text for d in (sv, en) for s in d.sentences)
     quick = EmbeddingAligner(encoder, quick_params())
     peeled = EmbeddingAligner(encoder, replace(quick_params(), peel="report"))
     assert quick.p.peel == "off"
     for tgt in (en, shuffled(en, 1), seed_docs["004_6f75c1f964cf4579.txt"]):
         plain = [(l.src, l.tgt, l.score) for l in align_documents(sv, tgt, quick).links]
         assert plain == [(l.src, l.tgt, l.score) for l in align_documents(sv, tgt, peeled).links]
-    assert pairing_evidence(quick, sv, en, 0.15) == pairing_evidence(peeled, sv, en, 0.15)
+    assert pairing_evidence(quick, sv, en, vectors, 0.15)[0] == pairing_evidence(peeled, sv, en, vectors, 0.15)[0]
     assert any(l.unsupported_src or l.unsupported_tgt for l in align_documents(sv, shuffled(en, 1), peeled).links)
+
+
+def test_mutual_first_candidates_keep_the_final_alignment_and_others_get_the_quick_pass(seed_docs, encoder):
+    # the alignment pairing makes of a pair that is each document's first candidate is the very one `align pair`
+    # makes, and it is kept (not paid twice); the candidates of the English-only texts get the quick pass only
+    from align.corpus import evidence_scorer, sentence_vectors
+    from align.pipeline import align_documents, make_aligner
+
+    docs = list(seed_docs.values())
+    vectors = sentence_vectors(docs, encoder)
+    calls = []
+    inner = evidence_scorer(encoder, vectors, 0.15)
+
+    def scorer(pairs):
+        calls.extend((a.name, b.name, final) for a, b, final in pairs)
+        return inner(pairs)
+
+    pairs, _ = pair_documents(docs, encoder, vectors, scorer)
+    sv = next(p for p in pairs if p.src.name == "001_acca24cc4dc759c1.txt")
+    want = align_documents(sv.src, sv.tgt, make_aligner("embedding", encoder)).links
+    assert [(l.src, l.tgt, l.score) for l in sv.links] == [(l.src, l.tgt, l.score) for l in want]
+    finals = {(a, b) for a, b, final in calls if final}
+    assert finals == {("001_acca24cc4dc759c1.txt", "000_5712cbd26d8e2ee2.txt"),
+                      ("002_0c6536e51e6a9bb8.txt#bg", "002_0c6536e51e6a9bb8.txt#en")}
+    assert any(not final and "003_6d677f5f08688389.txt" in (a, b) for a, b, final in calls)
+
+
+def test_order_control_tells_a_short_translation_from_a_short_text_on_its_topic(seed_docs, encoder):
+    # the Bulgarian migration-conference text and the unrelated English CBSS release (9 and 15 sentences) share
+    # confident-looking links in any order; the Swedish release and its English version lose theirs when shuffled
+    from align.corpus import Thresholds, sentence_vectors
+    from align.corpus.evidence import order_gain
+
+    docs = list(seed_docs.values())
+    vectors = sentence_vectors(docs, encoder)
+
+    def gain(a, b):
+        a, b = seed_docs[a], seed_docs[b]
+        real, shuffled = order_gain(vectors.of(a), vectors.of(b), [len(s.text) for s in a.sentences],
+                                    [len(s.text) for s in b.sentences])
+        return real - shuffled
+
+    need = Thresholds().min_gain
+    assert gain("001_acca24cc4dc759c1.txt", "000_5712cbd26d8e2ee2.txt") > need + 0.1
+    assert gain("002_0c6536e51e6a9bb8.txt#bg", "002_0c6536e51e6a9bb8.txt#en") > need
+    assert gain("002_0c6536e51e6a9bb8.txt#bg", "000_5712cbd26d8e2ee2.txt") < need
+    assert gain("001_acca24cc4dc759c1.txt", "004_6f75c1f964cf4579.txt") < need

@@ -2,7 +2,7 @@
 
 Three records, each keyed by a digest of everything that decides it:
 read documents (``documents/KEY.json``: reading and language identification
-are the costly part), pairing's quick alignments (``pairing.json``), and
+are the costly part), pairing's evidence of each candidate (``pairing.json``), and
 every pair (``STEM.json``: written after the pair's outputs, with a key over
 input texts, segmentation, languages, method, settings, tool version and
 output options, the links and the divergences). A pair whose key matches
@@ -61,18 +61,20 @@ def write_documents(out: Path, key: str, docs: list[Document]) -> None:
 
 # -- pairing's quick alignments, remembered ------------------------------------------------------
 
-def score_key(a: Document, b: Document, spec: ToolSpec, min_cover: float = 0.0) -> str:
-    blob = json.dumps([__version__, "cover4", min_cover, CONTROL_BELOW, _doc_identity(a), _doc_identity(b),
-                       spec.encoder_name], sort_keys=True)
+def score_key(a: Document, b: Document, spec: ToolSpec, min_cover: float = 0.0, final: bool = False) -> str:
+    """A candidate's evidence key; a final one depends on the final aligner's settings too."""
+    aligner = [spec.method, repr(spec.params)] if final and spec.uses_encoder else "quick"
+    blob = json.dumps([__version__, "cover5", min_cover, CONTROL_BELOW, _doc_identity(a), _doc_identity(b),
+                       spec.encoder_name, aligner], sort_keys=True)
     return hashlib.sha1(blob.encode("utf-8")).hexdigest()
 
 
 def read_scores(out: Path) -> dict[str, tuple[float, ...]]:
-    """Pairing's remembered quick alignments: key -> (cover of both texts, of the source, of the target,
-    of the shuffled control or -1)."""
+    """Pairing's remembered evidence: key -> (cover of both texts, of the source, of the target, share matched
+    in order and shuffled, or -1 and -1)."""
     try:
         data = json.loads((Path(out) / STATE_DIR / "pairing.json").read_text("utf-8"))
-        return {k: tuple(float(x) for x in v) for k, v in data.items() if isinstance(v, list) and len(v) == 4}
+        return {k: tuple(float(x) for x in v) for k, v in data.items() if isinstance(v, list) and len(v) == 5}
     except (OSError, ValueError, TypeError, AttributeError, IndexError):
         return {}
 

@@ -165,8 +165,11 @@ def embed_stage(inputs: Inputs, encoder, progress: Progress | None) -> SentenceV
 
 @dataclass
 class QuickAlignments:
-    """Pairing's scorer: quick alignments of candidates on the runner, remembered in OUT for the next run.
+    """Pairing's scorer: alignments of candidates on the runner, their evidence remembered in OUT for the next run.
 
+    A candidate marked final is aligned by the final aligner and its links
+    come back with the evidence, for the align stage to check and write
+    (a remembered evidence has no links: that pair is aligned again).
     A candidate whose check raised gets no evidence this run and is listed in
     ``failed`` (the next run tries it again).
     """
@@ -180,23 +183,28 @@ class QuickAlignments:
     run: int = 0  # quick alignments asked for
     computed: int = 0  # of which not remembered from an earlier run
     failed: list[dict] = field(default_factory=list)
+    worker_embedded: int = 0  # strings embedded by other processes (this one's are in the encoder's stats)
 
-    def __call__(self, pairs: list[tuple[Document, Document]]) -> list[Evidence]:
+    def __call__(self, pairs: list[tuple[Document, Document, bool]]) -> list[Evidence]:
         known = read_scores(self.out)
-        keys = [score_key(a, b, self.spec, self.min_cover) for a, b in pairs]
-        scores = [Evidence(*known[key]) if key in known else Evidence(0.0, 0.0, 0.0) for key in keys]
+        keys = [score_key(a, b, self.spec, self.min_cover, final) for a, b, final in pairs]
+        scores = [Evidence(*known[key], final=final) if key in known else Evidence(0.0, 0.0, 0.0)
+                  for key, (_, _, final) in zip(keys, pairs)]
         todo = [k for k, key in enumerate(keys) if key not in known]
         self.run += len(pairs)
         self.computed += len(todo)
         items = [ScoreTask(a, b, self.vectors.for_texts(s.text for d in (a, b) for s in d.sentences), self.spec,
-                           self.min_cover) for a, b in (pairs[k] for k in todo)]
+                           self.min_cover, final) for a, b, final in (pairs[k] for k in todo)]
         done = len(pairs) - len(todo)
+        here = process_id()
         for k, value, error in self.runner.imap(score_task, items):
             if error is None:
-                scores[todo[k]] = Evidence(*value)
-                known[keys[todo[k]]] = tuple(value)
+                scores[todo[k]] = Evidence(*value.evidence, final=items[k].final, links=value.links)
+                known[keys[todo[k]]] = tuple(value.evidence)
+                if value.process != here:
+                    self.worker_embedded += value.embedded
             else:
-                a, b = pairs[todo[k]]
+                a, b, _ = pairs[todo[k]]
                 self.failed.append({"source": a.name, "target": b.name,
                                     "error": f"pairing check failed: {describe_error(error)}"})
             done += 1
@@ -214,19 +222,20 @@ class Pairing:
     pairs: list[Candidate]
     unpaired: list[dict]
     failed: list[dict]  # candidates whose check raised
-    quick_alignments: int
+    quick_alignments: int  # candidates aligned (quick or final), computed or remembered
     computed: int
+    worker_embedded: int = 0
 
 
 def pair_stage(inputs: Inputs, vectors: SentenceVectors, encoder, scorer: QuickAlignments, thresholds: Thresholds,
                progress: Progress | None) -> Pairing:
-    """Cheap candidates, then quick alignments of the plausible ones (``pair_documents``)."""
+    """Cheap candidates, then alignments of the plausible ones (``pair_documents``)."""
     if progress:
         progress("pairing", 0, 1)
     pairs, unpaired = (pair_documents(inputs.auto_docs, encoder, vectors, scorer, thresholds=thresholds)
                        if inputs.auto_docs else ([], []))
     pairs = [Candidate(a, b, 1.0) for a, b in inputs.fixed] + pairs
-    return Pairing(pairs, unpaired, list(scorer.failed), scorer.run, scorer.computed)
+    return Pairing(pairs, unpaired, list(scorer.failed), scorer.run, scorer.computed, scorer.worker_embedded)
 
 
 # -- align -----------------------------------------------------------------------------------------
@@ -260,8 +269,10 @@ def align_stage(pairing: Pairing, inputs: Inputs, vectors: SentenceVectors, out:
         records.append(record)
         if record is None:
             texts = [s.text for d in (src_doc, cand.tgt) for s in d.sentences] if links is None else []
+            aligned = cand.links if links is None and src_doc is cand.src else None  # pairing's final alignment
             jobs.append(PairTask(stem, src_doc, cand.tgt, str(out), key, vectors.for_texts(texts), spec,
-                                 seg.segtype, split_even, None if id(cand.src) in fixed_docs else cand.score, links))
+                                 seg.segtype, split_even, None if id(cand.src) in fixed_docs else cand.score, links,
+                                 aligned))
     reused = sum(r is not None for r in records)
     fresh = [r is None for r in records]
     slot = [k for k, r in enumerate(records) if r is None]
@@ -318,7 +329,7 @@ def summarise(inputs: Inputs, pairing: Pairing, aligned: Aligned, out: Path, seg
         failed=failed,
         report=str(report),
         encoder=getattr(encoder, "name", ""),
-        embedded={"strings": stats.embedded - embedded0[0] + aligned.worker_embedded,
+        embedded={"strings": stats.embedded - embedded0[0] + aligned.worker_embedded + pairing.worker_embedded,
                   "requested": stats.requested - embedded0[1],
                   "seconds": round(stats.seconds - embedded0[2], 2)} if stats else {},
         totals=totals_of(rows, len(pairing.unpaired), len(inputs.skipped), len(failed), aligned.reused, seconds),

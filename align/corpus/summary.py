@@ -89,7 +89,9 @@ def pair_row(r: PairResult, evidence: dict | None) -> PairRow:
 def evidence_entry(c: Candidate) -> dict:
     """A pair's evidence as ``summary.json`` records it."""
     return {"cover": round(c.score, 3), "source_cover": round(c.src_cover, 3), "target_cover": round(c.tgt_cover, 3),
-            "lead": round(c.lead, 3), "rival": c.rival, "shuffled_cover": None if c.control < 0 else round(c.control, 3)}
+            "lead": round(c.lead, 3), "rival": c.rival,
+            "in_order": None if c.order < 0 else round(c.order, 3),
+            "shuffled": None if c.order < 0 else round(c.shuffled, 3)}
 
 
 def document_entry(d: Document) -> dict:

@@ -153,18 +153,33 @@ def load_task(task: LoadTask) -> list[Document] | Alignment:
 
 @dataclass
 class ScoreTask:
-    """A candidate pair to verify by a quick alignment (and, if it covers ``min_cover``, its order control)."""
+    """A candidate pair to verify by its alignment (and, if it covers ``min_cover``, its order control):
+    the final aligner's when ``final`` (and the final method reads vectors), else the quick pass's."""
 
     src: Document
     tgt: Document
     vectors: dict[str, np.ndarray]
     spec: ToolSpec
     min_cover: float = 0.0
+    final: bool = False
 
 
-def score_task(task: ScoreTask) -> tuple[float, ...]:
-    aligner, _ = _aligner_for(task.spec, task.vectors, quick=True)
-    return pairing_evidence(aligner, task.src, task.tgt, task.min_cover)
+@dataclass
+class Scored:
+    """A score task's answer: the evidence (``evidence.evidence_of``), the final aligner's links (None from the
+    quick pass), and the strings this task embedded, in which process."""
+
+    evidence: tuple[float, ...]
+    links: list[Link] | None
+    embedded: int
+    process: str
+
+
+def score_task(task: ScoreTask) -> Scored:
+    final = task.final and task.spec.uses_encoder
+    aligner, seeded = _aligner_for(task.spec, task.vectors, quick=not final)
+    evidence, links = pairing_evidence(aligner, task.src, task.tgt, task.vectors, task.min_cover)
+    return Scored(evidence, links if final else None, seeded.embedded, process_id())
 
 
 @dataclass
@@ -182,6 +197,7 @@ class PairTask:
     split_even: bool = False
     pair_score: float | None = None
     links: list[Link] | None = None  # a memory's own links: check them, do not align
+    aligned: list[Link] | None = None  # the final aligner's links from pairing: check them, do not align again
 
 
 def run_pair_task(task: PairTask) -> dict:
@@ -190,6 +206,12 @@ def run_pair_task(task: PairTask) -> dict:
         t0 = time.perf_counter()
         al = Alignment(task.src, task.tgt, task.links, method="tmx")
         res, seeded = PairResult(al, check_alignment(al, select=task.spec.checks), time.perf_counter() - t0), None
+    elif task.aligned is not None:  # what run_pair makes, from the alignment pairing already made
+        t0 = time.perf_counter()
+        aligner, seeded = _aligner_for(task.spec, task.vectors)
+        al = Alignment(task.src, task.tgt, task.aligned, method=aligner.name,
+                       encoder=aligner.encoder.name if aligner.encoder else "")
+        res = PairResult(al, check_alignment(al, aligner.encoder, task.spec.checks), time.perf_counter() - t0)
     else:
         aligner, seeded = _aligner_for(task.spec, task.vectors)
         res = run_pair(task.src, task.tgt, aligner, task.spec.checks)
