@@ -366,3 +366,44 @@ def test_the_length_model_is_fitted_to_the_document():
     loose = state(["y" * int(3 * len(s) * f) for s, f in zip(src, rng.choice([0.4, 1.0, 2.5], 40))])
     loose.fit_length(ones)
     assert loose.length_power < 0.5
+
+
+def test_quotation_marks_are_counted_in_any_script_without_apostrophes():
+    from align.aligners.quotes import quote_count
+
+    # MAC-Dev's Chinese and English, German „…“ and French « » (Text+Berg's tokenised apostrophes: "l' aube")
+    assert [quote_count(x) for x in [
+        "周瑞家的道：“等奶奶的示下。”", "说着，又问周瑞家的：“回了太太了没有？", "我这‘小白龙’韦小宝", "「好」",
+        "'No, ma'am.", "I was waiting for your instructions.'", "professional mourners known as 'wailers' came",
+        "the boys' room", "„Ja“, sagte er.", "« Tu n' y arriveras jamais", "Qu' ils sont pénibles , ces levers avant l' aube",
+    ]] == [2, 1, 2, 2, 1, 1, 2, 0, 2, 1, 0]
+
+
+def _macdev(doc: str, lo: int, hi: int):
+    """Chinese sentences lo..hi-1 of a MAC-Dev chapter, the English lines the gold links them to, and the gold."""
+    from align.pipeline import read_presplit
+    from align.scoring import read_links
+
+    from .conftest import ROOT
+
+    data = ROOT / "eval" / "data" / "macdev"
+    zh = [s.text for s in read_presplit(data / "zh" / doc, "zh").sentences]
+    en = [s.text for s in read_presplit(data / "en" / doc, "en").sentences]
+    gold = read_links(data / "gold" / doc)
+    js = sorted(j for a, b in gold if a and lo <= a[0] < hi for j in b)
+    return zh[lo:hi], en[js[0]:js[-1] + 1], [(tuple(i - lo for i in a), tuple(j - js[0] for j in b))
+                                           for a, b in gold if a and lo <= a[0] < hi]
+
+
+def test_a_dialogue_line_goes_where_its_quotation_closes(encoder):
+    # MAC-Dev 003, Chinese 166-178: "又问周瑞家的：“回了太太了没有？”" (175) is English 259-260 ("She turned to Zhou
+    # Rui's wife. / 'Have you told Her Ladyship yet?'"), and the answer "周瑞家的道：“等奶奶的示下。”" (176) is 261-262
+    # ("'No, ma'am. / I was waiting for your instructions.'"). Without the quotation cost 261 goes with the
+    # question, a side that then opens a quotation its Chinese does not
+    zh, en, gold = _macdev("003", 166, 179)
+    question, answer = (next(g for g in gold if g[0] == (k,)) for k in (9, 10))
+    assert len(question[1]) == len(answer[1]) == 2
+    pairs = [(l.src, l.tgt) for l in EmbeddingAligner(encoder).align(zh, en)]
+    assert question in pairs and answer in pairs
+    wrong = [(l.src, l.tgt) for l in EmbeddingAligner(encoder, EmbeddingParams(quotes=0.0)).align(zh, en)]
+    assert question not in wrong and answer not in wrong

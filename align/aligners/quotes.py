@@ -17,6 +17,7 @@ import unicodedata
 import numpy as np
 
 _APOSTROPHES = "'\u2019\u02bc"
+_SINGLE_OPENING = "\u2018\u201b"  # ‘ ‛: their closing mark is the apostrophe ’
 
 
 def is_quote(c: str) -> bool:
@@ -34,15 +35,17 @@ def quote_count(text: str) -> int:
     """How many quotation marks a sentence holds, apostrophes left out.
 
     A mark that can be an apostrophe is one when it follows a letter or digit
-    (don't, l' aube, the boys'), unless it closes a single quotation opened
+    (don't, l' aube, the boys'; not a wide one: Chinese has no apostrophes), unless it closes a single quotation opened
     earlier in the sentence and does not stand before a word ('wailers' came).
     """
     count, open_single = 0, False
     for k, c in enumerate(text):
         if c not in _APOSTROPHES:
-            count += is_quote(c)
+            if is_quote(c):
+                count += 1
+                open_single = open_single or c in _SINGLE_OPENING
             continue
-        if k and text[k - 1].isalnum():
+        if k and text[k - 1].isalnum() and unicodedata.east_asian_width(text[k - 1]) not in "WF":
             if not open_single or (k + 1 < len(text) and text[k + 1].isalnum()):
                 continue
             open_single = False
