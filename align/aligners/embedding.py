@@ -125,7 +125,8 @@ class EmbeddingParams:
     lexical: float = 0.01  # weight of the names, numbers and cognates the two sides share
     punctuation: float = 0.01  # cost when the two sides end with different punctuation (. ? ! : ;)
     # cost when one side of a bead opens or closes a quotation and the other does not: an odd number of quotation
-    # marks against an even one (``quotes.py``)
+    # marks against an even one (``quotes.py``); counted once the plausible runs are embedded (so that it does not
+    # change which are: tokens as without it), in the final DP, the link scores and the peel
     quotes: float = 0.005
     foreign: float = 0.1  # cost of pairing a sentence in a third language (e.g. Finnish boilerplate)
     rescue: float = 0.5  # confidence needed to pair leftover sentences out of order
@@ -370,6 +371,9 @@ class EmbeddingAligner:
                 if not (new[0] or new[1]):
                     break
                 gain.update(*new)
+        if p.quotes and not state.quotes_on:
+            state.quotes_on = True
+            gain.add_quotes()
         for attempt in range(2):
             beads = run_dp(band, p.beads, gain)
             if p.sum_shift:  # the link scores' posteriors without it (it is there to choose what to embed)
@@ -498,6 +502,7 @@ class _State:
         qs, qt = quote_parity(src), quote_parity(tgt)  # parity of the quotation marks of the run ending at i
         self.QS = {a: np.rint(_prefix_mean(qs, a) * a).astype(np.int64) % 2 for a in sizes}
         self.QT = {b: np.rint(_prefix_mean(qt, b) * b).astype(np.int64) % 2 for b in sizes}
+        self.quotes_on = False  # ``quote_cost`` counted (``EmbeddingAligner._align`` turns it on after the runs)
         self.FS = {a: _prefix_mean(np.array(src_foreign, dtype=float), a) for a in sizes}
         self.FT = {b: _prefix_mean(np.array(tgt_foreign, dtype=float), b) for b in sizes}
         self.sp = np.array(src_paras)
@@ -625,11 +630,15 @@ class _State:
             g = g + p.lexical * (dice - 0.5)
         if p.punctuation:
             g = g - p.punctuation * (self.ES[I - 1] != self.ET[J - 1])
-        if p.quotes:
-            g = g - p.quotes * (self.QS[a][I] != self.QT[b][J])
+        if p.quotes and self.quotes_on:
+            g = g - self.quote_cost(a, b, I, J)
         if p.foreign:
             g = g - p.foreign * np.maximum(self.FS[a][I], self.FT[b][J])
         return g
+
+    def quote_cost(self, a: int, b: int, I, J) -> np.ndarray:
+        """``quotes`` where one side of the bead holds an odd number of quotation marks and the other an even one."""
+        return self.p.quotes * (self.QS[a][I] != self.QT[b][J])
 
     def summed_shift(self, a: int, b: int, I, J) -> np.ndarray | float:
         """What the DP takes off a bead whose sides are still scored with summed vectors (``sum_shift``)."""
@@ -819,6 +828,16 @@ class _Table:
 
     def __call__(self, r0: int, r1: int) -> np.ndarray:
         return self.table[:, self.band.off[r0]:self.band.off[r1]]
+
+    def add_quotes(self) -> None:
+        """Take ``_State.quote_cost`` off every bead's gain (the state counts it from now on)."""
+        band = self.band
+        for r0, r1 in self.blocks:
+            rows, cols = band.cells(r0, r1)
+            for t, (a, b) in enumerate(self.types):
+                if a and b:
+                    self.table[t, band.off[r0]:band.off[r1]] -= self.state.quote_cost(
+                        a, b, np.clip(rows, 0, self.state.n), np.clip(cols, 0, self.state.m))
 
     def update(self, src_runs, tgt_runs) -> None:
         """Recompute the gains that use the newly embedded runs (size, end)."""
