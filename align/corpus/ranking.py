@@ -63,13 +63,13 @@ def _anchors(doc: Document) -> set[str]:
     """Numbers and capitalised words past a sentence's start: what translations keep as they are."""
     out: set[str] = set()
     for s in doc.sentences:
-        for k, m in enumerate(_TOKEN.finditer(s.text)):
-            w = m.group()
-            if w[0].isdigit():
-                out.add(re.sub(r"[.,:]", "", w))
-            elif k and w[0].isupper():
-                out.add(w.casefold())
+        tokens = _TOKEN.findall(s.text)
+        out.update(w.translate(_NUMBER_MARKS) for w in tokens if w[0].isdigit())
+        out.update(w.casefold() for w in tokens[1:] if w[0].isupper())
     return out
+
+
+_NUMBER_MARKS = str.maketrans("", "", ".,:")
 
 
 def name_key(doc: Document) -> str:
