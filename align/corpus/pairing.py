@@ -155,8 +155,8 @@ def pair_documents(docs: list[Document], encoder, vectors: SentenceVectors | Non
     candidate yet gets its next ones, up to ``k``. Two documents that are each
     other's first candidate (or one file's parts) are aligned by the final
     aligner, whose alignment the pair keeps; the rest by the quick pass, and a
-    final candidate that meets a rival is aligned quickly too, so that the
-    two are compared by one measure. A pair must cover enough of both texts
+    final candidate that meets a rival covering ``min_cover - min_lead`` is
+    aligned quickly too, so that the two are compared by one measure. A pair must cover enough of both texts
     and of each (``Thresholds``), and cover more than every rival of either
     document by ``min_lead`` (a rival that is a near-copy of the partner,
     such as another revision of it, is not held against the pair:
@@ -208,7 +208,10 @@ def pair_documents(docs: list[Document], encoder, vectors: SentenceVectors | Non
         return [wz for me, partner in ((x, y), (y, x)) for wz in by_doc[me]
                 if partner not in wz and not near_copies(docs[wz[0] if wz[1] == me else wz[1]], docs[partner])]
 
-    contested = sorted(xy for xy, e in evidence.items() if e.final and rivals_of(*xy))
+    # a final candidate is compared with its rivals by the quick pass too, unless none of them covers
+    # min_cover - min_lead: such a rival is within min_lead only of a pair that fails min_cover anyway
+    contested = sorted(xy for xy, e in evidence.items()
+                       if e.final and any(evidence[wz].cover >= th.min_cover - th.min_lead for wz in rivals_of(*xy)))
     quick = score(contested, dict.fromkeys(contested, False)) if contested else {}
     judged = {xy: quick.get(xy, e) for xy, e in evidence.items()}  # what the tests read: one measure among rivals
     cands = []
