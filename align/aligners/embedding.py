@@ -20,7 +20,7 @@ to the document (``_State.fit_length``: no language constants), and adjusted
 for shared names and numbers, for sentence-final punctuation that does not
 agree, for a quotation one side opens or closes and the other does not
 (``quotes.py``) and for sentences in a third language. Leaving a sentence unaligned,
-merging and crossing a paragraph break have fixed costs, and so has a bead
+merging, a 2-2 bead and crossing a paragraph break have fixed costs, and so has a bead
 side that starts with a fragment of punctuation or holds OCR debris, which
 the encoder cannot judge (``fragment_kind``). A 2-2 bead whose sentences
 translate each other crosswise becomes the two crossed pairs
@@ -111,6 +111,10 @@ class EmbeddingParams:
     unmatched_below: float = -0.015
     unmatched_run: int = 4
     merge: float = 0.0  # cost per extra sentence in a bead
+    # cost of a 2-2 bead: the neighbour baseline (``_neighbour_sims``) scores each of two adjacent 1-1 beads against
+    # the other's sentences, so where those read alike (short lines, dialogue) the pair looks weaker than one 2-2
+    # bead scored against the sentences outside it (0.0075+ costs Text+Berg lax F1, see eval/RESULTS.md)
+    two_two: float = 0.005
     cross_paragraph: float = 0.05  # cost of a bead spanning a paragraph break
     # fragments the encoder cannot judge (``fragment_kind``): a side of 2+ sentences that starts with one made only
     # of punctuation ("!", "» .": the end of the sentence before it, cut off by the splitter) costs lead_fragment;
@@ -686,9 +690,9 @@ class _State:
         return np.where(count > 0, sims / np.maximum(count, 1), fallback)
 
     def structural(self, a: int, b: int, I, J) -> np.ndarray:
-        """Costs that do not depend on content: merges, paragraph breaks and fragments inside a bead."""
+        """Costs that do not depend on content: merges, 2-2 beads, paragraph breaks and fragments inside a bead."""
         p = self.p
-        cost = p.merge * (a + b - 2)
+        cost = p.merge * (a + b - 2) + p.two_two * (a == b == 2)
         if (p.lead_fragment or p.debris) and (a > 1 or b > 1):
             I, J = np.asarray(I), np.asarray(J)
             for size, ends, lead, debris, count in ((a, I, self.PS, self.DS, self.n), (b, J, self.PT, self.DT, self.m)):
