@@ -12,12 +12,15 @@ quotes, corner brackets), not by a list per language.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import numpy as np
 
 _APOSTROPHES = "'\u2019\u02bc"
 _SINGLE_OPENING = "\u2018\u201b"  # ‘ ‛: their closing mark is the apostrophe ’
+_MARK = re.compile(r"[^\w\s]")
+_QUOTE: dict[str, bool] = {}  # is_quote of the characters met so far
 
 
 def is_quote(c: str) -> bool:
@@ -35,13 +38,18 @@ def quote_count(text: str) -> int:
     """How many quotation marks a sentence holds, apostrophes left out.
 
     A mark that can be an apostrophe is one when it follows a letter or digit
-    (don't, l' aube, the boys'; not a wide one: Chinese has no apostrophes), unless it closes a single quotation opened
-    earlier in the sentence and does not stand before a word ('wailers' came).
+    (don't, l' aube, the boys'; not a wide one: Chinese has no apostrophes),
+    unless it closes a single quotation opened earlier in the sentence and
+    does not stand before a word ('wailers' came).
     """
     count, open_single = 0, False
-    for k, c in enumerate(text):
+    for m in _MARK.finditer(text):  # (only punctuation and symbols can be marks)
+        c, k = m.group(), m.start()
         if c not in _APOSTROPHES:
-            if is_quote(c):
+            quote = _QUOTE.get(c)
+            if quote is None:
+                quote = _QUOTE[c] = is_quote(c)
+            if quote:
                 count += 1
                 open_single = open_single or c in _SINGLE_OPENING
             continue
