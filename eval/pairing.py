@@ -19,6 +19,13 @@ translations of three (a translation must pair with the revision it
 translates). Target on every set: every true pair found, none wrong, no
 untranslated file in a pair.
 
+``--gains`` prints instead the evidence behind ``Thresholds.min_gain``: the
+order control (``evidence.order_gain``) of every short candidate pair (under
+``CONTROL_BELOW`` sentences, each document's 3 best by the cheap ranking) of
+the sets, true pair or not, and of MAC-Dev slices (each chapter cut in 6 and
+in 12, two slices each against their translation and against the next
+slice's translation: a non-pair from the same pages of the same novel).
+
 Prints every pair found, whether it is right, the unpaired documents and
 why, how the cheap candidate ranking placed each true partner, how many
 candidates pairing aligned (as corpus mode does: the final aligner for mutual first candidates, the quick pass for others:
@@ -147,14 +154,64 @@ def run_set(name: str, folder: Path, encoder, k: int, seed: int) -> bool:
     return right == len(truth_pairs) and not wrong and not exported
 
 
+def order_gains(names: list[str], encoder, seed: int) -> None:
+    """The order control's gain on short pairs and non-pairs (``--gains``): what ``min_gain`` must separate."""
+    from align.corpus.evidence import needs_control, order_gain
+    from align.corpus.pairing import near_copies
+    from align.pipeline import documents_from_text
+
+    from .pairing_sets import MAC, mac_parts
+
+    gains: dict[bool | None, list[tuple[float, str]]] = {True: [], False: [], None: []}
+    kinds = {True: "pair    ", False: "non-pair", None: "revision"}  # None: a translation of another revision
+
+    def judge(label: str, a, b, true: bool | None, vectors) -> None:
+        real, shuffled = order_gain(vectors.of(a), vectors.of(b), [len(s.text) for s in a.sentences],
+                                    [len(s.text) for s in b.sentences])
+        gains[true].append((real - shuffled, f"{label} {a.name} / {b.name}"))
+        print(f"  {kinds[true]} {label:<8} {a.name[:28]:<28} {b.name[:28]:<28} "
+              f"{len(a.sentences):>3}/{len(b.sentences):<3} in order {real:.3f}, shuffled {shuffled:.3f}, "
+              f"gain {real - shuffled:+.3f}")
+
+    for name in names:
+        with tempfile.TemporaryDirectory() as tmp:
+            truth = BUILDERS[name](Path(tmp), seed)
+            docs = [d for p in discover(Path(tmp)) for d in load(p)]
+            vectors = sentence_vectors(docs, encoder)
+            by_name = {d.name: d for d in docs}
+            partner = {m: by_name[n] for pair in truth.pairs for m, n in (pair, pair[::-1])}
+            for x, y in candidate_pairs(docs, vectors, 3):
+                a, b = docs[x], docs[y]
+                if needs_control(a, b) or needs_control(b, a):
+                    true = (a.name, b.name) in truth.pairs or (b.name, a.name) in truth.pairs
+                    other = any(near_copies(d, partner[m.name]) for m, d in ((a, b), (b, a)) if m.name in partner)
+                    judge(name, a, b, True if true else None if other else False, vectors)
+    for chapter in sorted(p.name for p in (MAC / "zh").iterdir()):
+        for parts in (6, 12):
+            slices = [tuple(documents_from_text(text, f"{chapter}-{parts}-{k}.{lang}", lang=lang)[0]
+                            for text, lang in zip(pair, ("zh", "en"))) for k, pair in enumerate(mac_parts(chapter, parts))]
+            vectors = sentence_vectors([d for pair in slices for d in pair], encoder)
+            for k in (0, parts // 2):
+                judge("slices", slices[k][0], slices[k][1], True, vectors)
+                judge("slices", slices[k][0], slices[k + 1][1], False, vectors)
+    low, high = min(gains[True]), max(gains[False])
+    print(f"\nshort pairs: {len(gains[True])}, lowest gain {low[0]:+.3f} ({low[1]}); non-pairs: {len(gains[False])}, "
+          f"highest gain {high[0]:+.3f} ({high[1]}); translations of another revision: "
+          f"{', '.join(f'{g:+.3f}' for g, _ in gains[None]) or 'none'}; min_gain {Thresholds().min_gain}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.pairing", description=__doc__.split("\n\n")[0])
     ap.add_argument("--sets", nargs="+", choices=list(BUILDERS), default=list(BUILDERS), help="which sets")
     ap.add_argument("--k", type=int, default=TOP_K, help="candidates per document (default %(default)s)")
     ap.add_argument("--seed", type=int, default=1, help="seed for the random file names")
     ap.add_argument("--keep", type=Path, help="build the folders here (one subfolder per set) and keep them")
+    ap.add_argument("--gains", action="store_true", help="instead: the order control on short pairs and non-pairs")
     args = ap.parse_args(argv)
     encoder = make_encoder()
+    if args.gains:
+        order_gains(args.sets, encoder, args.seed)
+        return 0
     ok = {}
     for name in args.sets:
         if args.keep:
