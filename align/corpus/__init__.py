@@ -3,7 +3,7 @@
 Pairing is by content, never required by file name. The stages (``run``):
 read the files (``files``, ``manifest``: pairs fixed by hand) -> embed every
 sentence once and rank each document's candidates cheaply (``ranking``) ->
-pair, with a quick alignment as the evidence (``evidence``, ``pairing``) ->
+pair, with the candidates' alignments as the evidence (``evidence``, ``pairing``) ->
 align, check and write every pair (``tasks``, ``outputs``) -> summarise
 (``summary``). Tasks run in this process, on a local process pool or on Dask
 (``runners``); what a re-run can reuse is kept in ``OUT/align-state``

@@ -62,8 +62,8 @@ def orient(a: Document, b: Document) -> tuple[Document, Document]:
 class Thresholds:
     """What a candidate pair must show to be paired; recorded in summary.json, set with ``align corpus`` options.
 
-    Every test reads the quick alignment of the two texts (confident links of
-    any bead type on a monotone path, ``evidence.coverage_of``): free translations
+    Every test reads the alignment of the two texts (confident links of
+    any bead type on a monotone path, ``evidence.cover``): free translations
     split and merge sentences, so one-to-one sentence matches undercount them,
     while the alignment covers them. Measured on the sets of ``eval.pairing``:
     true pairs cover 20-99 % of both texts, wrong ones (sibling chapters of one

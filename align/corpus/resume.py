@@ -59,7 +59,7 @@ def write_documents(out: Path, key: str, docs: list[Document]) -> None:
                json.dumps(to_json(docs), ensure_ascii=False))
 
 
-# -- pairing's quick alignments, remembered ------------------------------------------------------
+# -- pairing's evidence of each candidate, remembered ---------------------------------------------
 
 def score_key(a: Document, b: Document, spec: ToolSpec, min_cover: float = 0.0, final: bool = False) -> str:
     """A candidate's evidence key; a final one depends on the final aligner's settings too."""

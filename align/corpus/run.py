@@ -3,7 +3,7 @@
 read (``read_stage`` -> ``Inputs``) -> embed (``embed_stage`` -> ``SentenceVectors``) -> pair
 (``pair_stage`` -> ``Pairing``) -> align (``align_stage`` -> ``Aligned``) -> summarise
 (``summarise`` -> ``CorpusSummary``, with the merged memories, the report and ``summary.json`` written).
-Reading, pairing's quick alignments and aligning run as tasks on a runner
+Reading, pairing's candidate alignments and aligning run as tasks on a runner
 (``runners``); embedding runs here, in large batches.
 """
 
@@ -180,7 +180,7 @@ class QuickAlignments:
     min_cover: float
     runner: Any
     progress: Progress | None = None
-    run: int = 0  # quick alignments asked for
+    run: int = 0  # candidate alignments asked for (quick or final)
     computed: int = 0  # of which not remembered from an earlier run
     failed: list[dict] = field(default_factory=list)
     worker_embedded: int = 0  # strings embedded by other processes (this one's are in the encoder's stats)

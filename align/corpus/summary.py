@@ -49,7 +49,7 @@ class CorpusSummary:
     pairs: list[PairRow]
     documents: list[dict]
     merged: dict[str, dict]  # language pair -> {"tmx", "pairs", "units"}
-    pairing: dict  # thresholds, forced pairs, quick alignments run and computed
+    pairing: dict  # thresholds, forced pairs, candidate alignments run and computed
     unpaired: list[dict]
     skipped: list[dict]
     failed: list[dict]
