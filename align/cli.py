@@ -392,8 +392,8 @@ def corpus(
     min_side: float = typer.Option(0.08, "--min-side", help="Pairing: share of each text they must cover."),
     min_lead: float = typer.Option(0.05, "--min-lead", help="Pairing: how much more a pair must cover than the "
                                                              "best rival of either document."),
-    min_gain: float = typer.Option(0.15, "--min-gain", help="Pairing, short texts: how much more they must "
-                                                             "cover than with one of them shuffled."),
+    min_gain: float = typer.Option(0.15, "--min-gain", help="Pairing, short texts: how much more of them "
+                                                             "must match in order than with one shuffled."),
 ) -> None:
     """Find which files translate which, align every pair, write TMX, TSV, divergences and a report."""
     from .checks import selection
