@@ -1,6 +1,6 @@
 """Document pairing accuracy on mixed folders: Text+Berg and the seeds, and hard sets from real material.
 
-    python -m eval.pairing [--sets textberg book free docs] [--k 8] [--seed 1] [--keep DIR]
+    python -m eval.pairing [--sets textberg book free docs realdocs] [--k 8] [--seed 1] [--keep DIR]
 
 ``textberg``: copies the seven German and seven French Text+Berg articles (one sentence per
 line) into a temporary folder under random names that say nothing about
@@ -16,8 +16,10 @@ their translation or original); ``free``, free literary translations (the
 six chapters whole, 61.5 % of gold links 1-1); ``docs``, Kubernetes docs
 pages in English (current, and 2020 revisions of two) with Chinese
 translations of three (a translation must pair with the revision it
-translates). Target on every set: every true pair found, none wrong, no
-untranslated file in a pair.
+translates); ``realdocs``, real documentation pages of ten language pairs
+from ``eval/data/realworld`` (built for the divergence checks, not used to
+choose pairing settings), three of them without their translation. Target on
+every set: every true pair found, none wrong, no untranslated file in a pair.
 
 ``--gains`` prints instead the evidence behind ``Thresholds.min_gain``: the
 order control (``evidence.order_gain``) of every short candidate pair (under
@@ -119,10 +121,13 @@ def run_set(name: str, folder: Path, encoder, k: int, seed: int) -> bool:
     print(f"candidate pairs: {len(cands)} of {n_cross} cross-language pairs; candidates aligned: {aligned[0]} "
           f"({aligned[1]} by the final aligner, kept as the pair's alignment)")
     truth_pairs = set(truth.pairs)
-    found = {(c.src.name, c.tgt.name) for c in pairs}
+    def as_truth(a: str, b: str) -> tuple[str, str]:  # a pair is right whichever side corpus mode calls source
+        return (b, a) if (b, a) in truth_pairs else (a, b)
+
+    found = {as_truth(c.src.name, c.tgt.name) for c in pairs}
     print("pairs found:")
     for c in pairs:
-        ok = "ok   " if (c.src.name, c.tgt.name) in truth_pairs else "WRONG"
+        ok = "ok   " if as_truth(c.src.name, c.tgt.name) in truth_pairs else "WRONG"
         control = f"  in order {c.order:.3f}, shuffled {c.shuffled:.3f}" if c.order >= 0 else ""
         print(f"  {ok} {c.src.name:<30} {c.src.lang} -> {c.tgt.name:<30} {c.tgt.lang}  cover {c.score:.3f} "
               f"({c.src_cover:.3f} / {c.tgt_cover:.3f})  lead {c.lead:.3f}{control}")

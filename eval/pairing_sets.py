@@ -8,6 +8,7 @@ Sources and licences are beside the data (``README.md``, ``LICENSE``).
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PAIRING = ROOT / "eval" / "data" / "pairing"
 MAC = PAIRING / "mac-dev"
 K8S = PAIRING / "k8s-docs"
+REALWORLD = ROOT / "eval" / "data" / "realworld"
+# one pair per page (no page twice), ten language pairs; the last three keep only their English page
+REAL_PAIRS = ("k8s-what-is-de-fr", "fastapi-benchmarks-en-fr", "fastapi-background-tasks-en-uk",
+              "k8s-annotations-en-ru", "vue-lifecycle-en-ja", "k8s-field-selectors-en-fr", "k8s-finalizers-en-pt",
+              "fastapi-versions-en-ja", "k8s-components-en-it", "k8s-namespaces-en-ko")
+REAL_ALONE = 3
 LINKS_PER_PARAGRAPH = 6  # gold links per paragraph when MAC-Dev's sentence lines are joined into running text
 
 
@@ -125,4 +132,25 @@ def docs_revisions(folder: Path, seed: int = 1) -> Truth:
     return truth
 
 
-SETS = {"book": book_chapters, "free": free_translations, "docs": docs_revisions}
+def real_docs(folder: Path, seed: int = 1) -> Truth:
+    """Real translated documentation pages of ``eval/data/realworld`` (sources and licences there), built
+    for the issue-19 checks and never used to choose pairing settings: seven pages with their translation
+    (de-fr, en-fr twice, en-uk, en-ru, en-ja, en-pt) and three English pages whose translation is left out."""
+    name, truth = Namer(random.Random(seed)), Truth()
+    for i, pair in enumerate(REAL_PAIRS):
+        files = []
+        for side in ("src", "tgt"):
+            if side == "tgt" and i >= len(REAL_PAIRS) - REAL_ALONE:
+                break
+            meta = json.loads((REALWORLD / pair / "meta.json").read_text(encoding="utf-8"))
+            files.append(target := name(".md"))
+            (folder / target).write_text((REALWORLD / pair / meta[side]["file"]).read_text(encoding="utf-8"),
+                                         encoding="utf-8")
+        if len(files) == 2:
+            truth.pairs.add((files[0], files[1]))
+        else:
+            truth.alone.add(files[0])
+    return truth
+
+
+SETS = {"book": book_chapters, "free": free_translations, "docs": docs_revisions, "realdocs": real_docs}
