@@ -20,7 +20,7 @@ PAIRING = ROOT / "eval" / "data" / "pairing"
 MAC = PAIRING / "mac-dev"
 K8S = PAIRING / "k8s-docs"
 REALWORLD = ROOT / "eval" / "data" / "realworld"
-# one pair per page (no page twice), ten language pairs; the last three keep only their English page
+# one pair per page (no page twice); the last three keep only their English page
 REAL_PAIRS = ("k8s-what-is-de-fr", "fastapi-benchmarks-en-fr", "fastapi-background-tasks-en-uk",
               "k8s-annotations-en-ru", "vue-lifecycle-en-ja", "k8s-field-selectors-en-fr", "k8s-finalizers-en-pt",
               "fastapi-versions-en-ja", "k8s-components-en-it", "k8s-namespaces-en-ko")
