@@ -192,7 +192,7 @@ def _in_language(text: str, lang: str | None, doc: Document, script: str, words_
         return False
     if words_only:  # only asked whether the line is words of a language, whichever: named surely
         return langid.detect(words)[1] >= SURE_LANGUAGE
-    return langid.other_language(words, doc.lang) == lang
+    return langid.reads_as(words, doc.lang, lang)
 
 
 def _confirmed_languages(al: Alignment, doc_doubt: dict[str, str] | None = None) -> dict[tuple[str, int], str]:

@@ -41,7 +41,7 @@ import functools
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .documents import clean_text
 
@@ -72,6 +72,7 @@ class Work:
     second_opinions: int = 0  # texts scored with two languages' high-accuracy models
     loads: int = 0  # languages whose high-accuracy models lingua (re)loaded for second opinions
     from_disk: int = 0  # answers read from the disk cache
+    settled: int = 0  # pieces the first pass settled on their document's languages (``Narrowing``)
 
 
 WORK = Work()
@@ -220,7 +221,11 @@ def _store() -> _Store | None:
 
 
 def save() -> None:
-    """Write the answers lingua gave since the last save to the disk cache."""
+    """Write the answers lingua gave since the last save to the disk cache (a document has been read)."""
+    global _reading
+    if _reading:
+        WORK.settled += _reading.settled
+    _reading = None
     for store in _stores.values():
         if store is not None:
             try:
@@ -339,9 +344,84 @@ def combine(confs: list[dict[str, float]]) -> dict[str, float]:
     return {c: w / total for c, w in weights.items() if w / total >= _FLOOR}
 
 
-def paragraph_confidences(text: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> dict[str, float]:
-    """Confidences of a paragraph from its pieces (each piece scored once and remembered)."""
-    return combine([confidences(p, codes) for p in pieces(text)])
+def paragraph_confidences(text: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES),
+                          first_pass: Narrowing | None = None) -> dict[str, float]:
+    """Confidences of a paragraph from its pieces (each piece scored once and remembered).
+
+    With ``first_pass`` (a document read in order) a piece is scored as ``Narrowing`` decides.
+    """
+    score = first_pass.confidences if first_pass else functools.partial(confidences, codes=codes)
+    return combine([score(p) for p in pieces(text)])
+
+
+SAMPLE_CHARS = 5000  # characters of a document scored against every language before the set narrows
+NARROW_SHARE = 0.02  # share of the confident letters of those a language needs to be one of the document's
+CLEAR = 0.99  # confidence, over the document's languages, that settles a piece
+KNOWN_WORDS = 0.7  # share of a piece's words that earlier pieces read as that language already held
+MIN_WORDS = 2  # a shorter piece is always scored against every language
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+# the first pass of the document being read, for its sentences' check (``_candidate``); ``save()`` ends it
+_reading: Narrowing | None = None
+
+
+@dataclass
+class Narrowing:
+    """The first pass over a document: every language until the document's own are known, then mostly those.
+
+    lingua's cost grows with the languages it weighs (36 cost 7x what 2 cost), and in a long document nearly
+    every piece is in one of a few languages. After ``SAMPLE_CHARS``, a piece is settled on the document's
+    languages (those of ``NARROW_SHARE`` of the confident letters so far) when it reads clearly, among them,
+    as the main one and most of its words occurred in earlier pieces read as the main language: a check taken
+    from the document itself. Anything else (a line in a second or third language, an unusual or short line,
+    most code) is scored against every language, as before, so its first opinion is the one it always had.
+    """
+
+    codes: tuple[str, ...]
+    sampled: int = 0  # characters scored against every language
+    mass: Counter = field(default_factory=Counter)  # letters of pieces read clearly as each language
+    words: dict[str, set[str]] = field(default_factory=dict)  # words of those pieces, by language
+    narrow: tuple[str, ...] = ()
+    main: str | None = None  # the language most of those letters read as: the only one a piece is settled on
+    settled: int = 0  # pieces settled on the narrow set (for ``eval.longdoc``)
+    answers: dict[str, dict[str, float]] = field(default_factory=dict)  # those pieces' confidences
+    seen: set[str] = field(default_factory=set)  # every piece scored
+
+    def holds(self, texts: list[str], codes: tuple[str, ...]) -> bool:
+        """Whether ``texts`` are (mostly) this document's pieces: its sentences, to be checked with this pass."""
+        return tuple(codes) == self.codes and 2 * sum(t in self.seen for t in texts) >= len(texts)
+
+    def confidences(self, piece: str) -> dict[str, float]:
+        if piece in self.answers:
+            return self.answers[piece]
+        if piece in self.seen:  # scored against every language earlier in this pass: the same answer
+            return confidences(piece, self.codes)
+        self.seen.add(piece)
+        tokens = [w.lower() for w in _LETTER_RUN.findall(piece)]
+        if self.main and len(tokens) >= MIN_WORDS and self.known(tokens, self.main):
+            conf = confidences(piece, self.narrow)
+            if conf.get(self.main, 0.0) >= CLEAR:
+                self.words[self.main].update(tokens)
+                self.mass[self.main] += letters(piece)
+                self.settled += 1
+                self.answers[piece] = conf
+                return conf
+        conf = confidences(piece, self.codes)
+        best = max(conf, key=conf.get) if conf else None
+        if best and conf[best] >= CLEAR:
+            self.words.setdefault(best, set()).update(tokens)
+            self.mass[best] += letters(piece)
+        self.sampled += len(piece)
+        if self.sampled >= SAMPLE_CHARS and self.mass:  # the document's languages, as they stand so far
+            total = sum(self.mass.values())
+            self.narrow = tuple(sorted(c for c, m in self.mass.items() if m >= NARROW_SHARE * total))
+            self.main = self.mass.most_common(1)[0][0]
+        return conf
+
+    def known(self, tokens: list[str], lang: str) -> bool:
+        """Whether earlier pieces read as ``lang`` held most of ``tokens`` (lower-cased here)."""
+        vocab = self.words.get(lang, ())
+        return sum(t.lower() in vocab for t in tokens) >= KNOWN_WORDS * len(tokens)
 
 
 def detect(text: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> tuple[str | None, float]:
@@ -367,7 +447,9 @@ def refine(text: str, lang: str, conf: dict[str, float]) -> str:
 
 def label_paragraphs(texts: list[str], codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> list[str | None]:
     """One language per paragraph, smoothed over neighbours (Viterbi with a switch cost)."""
-    confs = [paragraph_confidences(t, codes) for t in texts]
+    global _reading
+    _reading = first_pass = Narrowing(tuple(codes))
+    confs = [paragraph_confidences(t, codes, first_pass) for t in texts]
     cands = sorted({c for conf in confs for c, v in conf.items() if v >= 0.05})
     if not cands:
         return [None] * len(texts)
@@ -460,11 +542,14 @@ def document_language(text: str, lang: str, codes: tuple[str, ...] = tuple(DEFAU
     return refine(text, lang, conf)
 
 
-def _candidate(text: str, doc_lang: str, codes: tuple[str, ...]) -> str | None:
-    """The language a sentence reads as by the low-accuracy models when that is clearly not ``doc_lang``."""
+def _candidate(text: str, doc_lang: str, codes: tuple[str, ...], reading: Narrowing | None = None) -> str | None:
+    """The language a sentence reads as by the low-accuracy models when that is clearly not ``doc_lang``.
+
+    With ``reading`` (the first pass of the sentence's document) it is scored as that pass scores a piece.
+    """
     if letters(text) < 8:
         return None
-    conf = confidences(text, codes)
+    conf = reading.confidences(text) if reading else confidences(text, codes)
     if not conf:
         return None
     best = max(conf, key=conf.get)
@@ -517,12 +602,21 @@ def other_language(text: str, doc_lang: str, codes: tuple[str, ...] = tuple(DEFA
     return best if best and _confirmed(text, doc_lang, best) else None
 
 
-# Share of a document's sentences whose first opinion a language must win before its high-accuracy
-# models are loaded for second opinions; below it the sentences are not called that language. 0 (off):
-# on a long manual, code lines and URLs read as twenty-odd languages, each loaded (0.35 CPU s) to reject
-# nearly all of them; a share of 0.003 loads 5 instead of 43 but changes 50 of its labels (all code or
-# English that read as a third language): eval/RESULTS.md, "Language id on a long document".
-SECOND_OPINION_MIN_SHARE = 0.0
+def reads_as(text: str, doc_lang: str, lang: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> bool:
+    """``other_language(text, doc_lang) == lang``, without loading the models of a language it is not.
+
+    The checks ask this of every line labelled ``lang``; when the line's words first read as a third
+    language, ``other_language`` would load that language's models only to give an answer that is not ``lang``.
+    """
+    return _candidate(text, doc_lang, codes) == lang and _confirmed(text, doc_lang, lang)
+
+
+# Share of a document's sentences whose first opinion a language must win before its high-accuracy models
+# are loaded for second opinions (each load ~0.35 CPU s; a long manual's code lines read as twenty-odd
+# languages). A line that first read as a rarer language is handled by ``_rare``: code gets no label, words
+# are asked about the language they read as among the document's own. Documents under 1/share sentences
+# never meet it. What it changes: eval/RESULTS.md, "Language id on a long document".
+SECOND_OPINION_MIN_SHARE = 0.003
 
 
 def other_languages(texts: list[str], doc_lang: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES),
@@ -531,14 +625,16 @@ def other_languages(texts: list[str], doc_lang: str, codes: tuple[str, ...] = tu
 
     The answers are those of ``other_language``; grouping by language loads each language's
     high-accuracy models once while only a few stay in memory at a time. A language that fewer than
-    ``min_share`` (default ``SECOND_OPINION_MIN_SHARE``) of the texts read as gets no second opinion
-    and no label.
+    ``min_share`` (default ``SECOND_OPINION_MIN_SHARE``) of the texts read as gets no second opinion:
+    its lines are handled by ``_rare``.
     """
-    cands = [_candidate(t, doc_lang, codes) for t in texts]
+    reading = _reading if _reading and _reading.holds(texts, codes) else None
+    cands = [_candidate(t, doc_lang, codes, reading) for t in texts]
     share = SECOND_OPINION_MIN_SHARE if min_share is None else min_share
     if share > 0:
         wins = Counter(c for c in cands if c)
-        cands = [c if c and wins[c] >= share * len(texts) else None for c in cands]
+        cands = [_rare(t, c, doc_lang, reading) if c and wins[c] < share * len(texts) else c
+                 for c, t in zip(cands, texts)]
     out: list[str | None] = [None] * len(texts)
     # languages still loaded from the last document first (most recent first), then the others: in
     # the order of the last document, each language would push out the next one needed
@@ -546,6 +642,37 @@ def other_languages(texts: list[str], doc_lang: str, codes: tuple[str, ...] = tu
     for i in sorted((i for i, c in enumerate(cands) if c), key=lambda i: (recent.get(cands[i], len(recent)), cands[i])):
         out[i] = cands[i] if _confirmed(texts[i], doc_lang, cands[i]) else None
     return out
+
+
+def _rare(text: str, lang: str, doc_lang: str, reading: Narrowing | None) -> str | None:
+    """What a line that first read as a language rare in its document is asked about instead of ``lang``.
+
+    A line of code gets no second opinion; a line of words, read among the document's own languages
+    (``Narrowing``), is asked about the one it reads as there, when that is not the document's: an English
+    line of a French manual that first read as Danish is asked about English, whose models are loaded anyway.
+    One that reads as the document's language is asked about ``lang`` only when it is running text and the
+    document has not used most of its words. Without a first pass (a given language) it is asked about ``lang``.
+    """
+    if _code_like(text):
+        return None
+    if not reading or not reading.narrow:
+        return lang
+    conf = confidences(text, reading.narrow)
+    best = max(conf, key=conf.get) if conf else None
+    if best and not same_group(best, doc_lang) and conf[best] >= 0.8:
+        return best
+    # it reads as the document's language among its own: only running text (not a heading, a label or a line
+    # of output) of words the document has not used (a Finnish sentence in German) is asked about a third one
+    from .markup import running_text
+
+    return lang if running_text(text) and not reading.known(_LETTER_RUN.findall(text), doc_lang) else None
+
+
+def _code_like(text: str) -> bool:
+    """Most of the line's letters are in code, addresses or identifiers (``markup.prose`` leaves them out)."""
+    from .markup import prose
+
+    return 2 * letters(prose(text)) < letters(text)
 
 
 def _lingua_knows(code: str) -> bool:

@@ -26,6 +26,7 @@ LONG = ROOT / "eval" / "data" / "long"
 
 def _doc_labels(doc) -> dict:
     return {"lang": doc.lang, "paragraph_langs": list(doc.paragraph_langs or []),
+            "paragraphs": [" ".join(doc.text[s:e].split())[:80] for s, e in doc.paragraphs],
             "sentences": [[s.text, s.lang] for s in doc.sentences]}
 
 
@@ -64,8 +65,13 @@ def compare(before: dict, after: dict) -> list[str]:
         if a["lang"] != b["lang"]:
             diffs.append(f"{key}: document {a['lang']} -> {b['lang']}")
         if a["paragraph_langs"] != b["paragraph_langs"]:
-            n = sum(x != y for x, y in zip(a["paragraph_langs"], b["paragraph_langs"]))
-            diffs.append(f"{key}: {n} paragraph labels differ")
+            if a.get("paragraphs") and a["paragraphs"] == b.get("paragraphs"):  # files saved with their texts
+                for text, x, y in zip(a["paragraphs"], a["paragraph_langs"], b["paragraph_langs"]):
+                    if x != y:
+                        diffs.append(f"{key}: paragraph {x} -> {y}: {text!r}")
+            else:
+                n = sum(x != y for x, y in zip(a["paragraph_langs"], b["paragraph_langs"]))
+                diffs.append(f"{key}: {n} paragraph labels differ")
         if [s[0] for s in a["sentences"]] != [s[0] for s in b["sentences"]]:
             diffs.append(f"{key}: the sentences differ ({len(a['sentences'])} -> {len(b['sentences'])})")
             continue

@@ -144,7 +144,8 @@ def _table(r: dict) -> None:
     print(f"  caches: embeddings {embeddings}, "
           f"language id {r['langid_cache']}; lingua scored {w['scored']} texts ({w['scored_chars']} characters) "
           f"and {w['second_opinions']} second opinions, loading {w['loads']} languages' high-accuracy models; "
-          f"{w['from_disk']} answers from disk; second-opinion share {r['share']}")
+          f"{w['from_disk']} answers from disk; {w.get('settled', 0)} pieces settled on their document's own "
+          f"languages; second-opinion share {r['share']}")
     rest_wall = r["wall"] - sum(r["stage_wall"].values())
     rest_cpu = r["cpu"] - sum(r["stage_cpu"].values())
     print(f"  {'stage':<14} {'wall s':>8} {'CPU s':>8} {'CPU share':>9}")
