@@ -26,6 +26,8 @@ paragraph's. A piece is usually exactly a sentence of the final segmentation,
 so the per-sentence check that follows finds its scores in a per-process
 cache keyed by text (which also serves text repeated across the files a
 worker reads). Sentence decisions are always taken on the sentence itself.
+In a long document most pieces are settled on the document's own few
+languages rather than all of them (``Narrowing``), which costs a fraction.
 
 lingua's answers are also kept on disk beside the embedding cache, so a re-run
 of the same files runs no detector and loads no model. Second opinions are
@@ -369,8 +371,8 @@ _reading: Narrowing | None = None
 class Narrowing:
     """The first pass over a document: every language until the document's own are known, then mostly those.
 
-    lingua's cost grows with the languages it weighs (36 cost 7x what 2 cost), and in a long document nearly
-    every piece is in one of a few languages. After ``SAMPLE_CHARS``, a piece is settled on the document's
+    lingua's cost grows with the languages it weighs, and in a long document nearly every piece is in one of
+    a few languages. After ``SAMPLE_CHARS``, a piece is settled on the document's
     languages (those of ``NARROW_SHARE`` of the confident letters so far) when it reads clearly, among them,
     as the main one and most of its words occurred in earlier pieces read as the main language: a check taken
     from the document itself. Anything else (a line in a second or third language, an unusual or short line,
