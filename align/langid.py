@@ -281,6 +281,7 @@ def confidences(text: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES),
 
 
 _OTHER_SCRIPT = re.compile("[^\\W\\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+_OTHER_SCRIPT_RUN = re.compile("[^\\W\\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff]+")
 
 
 def _words_of_mixed(text: str) -> str:
@@ -295,7 +296,11 @@ def _words_of_mixed(text: str) -> str:
     from .markup import prose
 
     words = prose(text)
-    return words if _OTHER_SCRIPT.search(words) else text
+    if _OTHER_SCRIPT.search(words):
+        return words
+    if not any(map(str.isalpha, words)):  # all markup: its only words are attribute values ("alt", "caption")
+        return " ".join(_OTHER_SCRIPT_RUN.findall(text)) or text
+    return text
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+")

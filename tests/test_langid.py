@@ -135,3 +135,14 @@ def test_a_ukrainian_docs_page_with_code_and_anchors_reads_as_ukrainian():
         heading = next(s for s in d.sentences if s.text.startswith("### Поля власних ресурсів"))
         assert heading.lang is None
     assert langid.detect("## Кілька типів ресурсів {#multiple-resource-types}")[0] == "uk"
+
+
+def test_markup_whose_only_words_are_in_another_script_is_not_a_foreign_line():
+    # a Hugo figure whose only prose is its Japanese alt text and caption read as Catalan (its Latin
+    # attribute names outvoted the Japanese), so the page's figure could not face the English image line
+    path = ROOT / "eval" / "data" / "realworld" / "k8s-components-en-ja" / "ja.md"
+    for doc in (load(path)[0], load(path, "ja")[0]):
+        figure = next(s for s in doc.sentences if s.text.startswith("{{< figure"))
+        assert figure.lang is None
+    heading = "## 升级FastAPI版本 { #upgrading-the-fastapi-versions }"
+    assert langid.other_language(heading, "zh") is None
