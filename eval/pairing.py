@@ -16,9 +16,10 @@ their translation or original); ``free``, free literary translations (the
 six chapters whole, 61.5 % of gold links 1-1); ``docs``, Kubernetes docs
 pages in English (current, and 2020 revisions of two) with Chinese
 translations of three (a translation must pair with the revision it
-translates); ``realdocs``, ten real documentation pages
-from ``eval/data/realworld`` (built for the divergence checks, not used to
-choose pairing settings), three of them without their translation. Target on
+translates); ``realdocs``, seven real documentation pages with their
+translations and three English pages without theirs, from
+``eval/data/realworld`` (built for the divergence checks, not used to choose
+pairing settings). Target on
 every set: every true pair found, none wrong, no untranslated file in a pair.
 
 ``--gains`` prints instead the evidence behind ``Thresholds.min_gain``: the

@@ -305,8 +305,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--loo", action="store_true", help="instead: settings chosen on de-fr read on zh-en and back")
     ap.add_argument("--layers", type=int, metavar="K", help="the fast engine's first K of its 12 layers only")
     args = ap.parse_args(argv)
-    if args.layers is not None and args.layers < 1:
-        ap.error("--layers must be at least 1")
+    if args.layers is not None and not 1 <= args.layers <= 12:
+        ap.error("--layers must be between 1 and 12 (multilingual-e5-small has 12)")
     if args.speed:
         speed(args.speed, args.threads, args.encoder, args.warm, args.layers)
         return

@@ -4,7 +4,7 @@ from align.corpus import discover, output_stem, pair_documents
 from align.documents import Document
 from align.pipeline import load
 
-from .conftest import BG_EN, EN, EN_ONLY, ROOT, SV, TEXTBERG, textberg_sentences
+from .conftest import BG_EN, EN, EN_ONLY, ROOT, SV, TEXTBERG, make_doc, textberg_sentences
 
 
 def test_pairing_is_by_content_not_by_name(tmp_path, encoder):
@@ -271,3 +271,21 @@ def test_order_control_tells_a_short_translation_from_a_short_text_on_its_topic(
     assert gain("002_0c6536e51e6a9bb8.txt#bg", "002_0c6536e51e6a9bb8.txt#en") > need
     assert gain("002_0c6536e51e6a9bb8.txt#bg", "000_5712cbd26d8e2ee2.txt") < need
     assert gain("001_acca24cc4dc759c1.txt", "004_6f75c1f964cf4579.txt") < need
+
+
+def test_remembered_quick_evidence_is_keyed_by_the_quick_pass_settings(monkeypatch):
+    # the quick pass takes the aligner's defaults: a changed default must not read an old run's evidence
+    from align.aligners import EmbeddingParams
+    from align.corpus import pairing, resume
+    from align.corpus.tasks import ToolSpec
+
+    a = make_doc("de", ["Der Hund schläft.", "Die Katze spielt."])
+    b = make_doc("fr", ["Le chien dort.", "Le chat joue."])
+    spec = ToolSpec(encoder_name="e5")
+    before = resume.score_key(a, b, spec, 0.15)
+    assert resume.score_key(a, b, spec, 0.15) == before
+    monkeypatch.setattr(pairing, "quick_params", lambda: EmbeddingParams(exact_overlaps=False, peel="off", quotes=0.0))
+    assert resume.score_key(a, b, spec, 0.15) != before
+    quick = resume.score_key(a, b, spec, 0.15)
+    monkeypatch.setattr(resume, "NEIGHBOURS", resume.NEIGHBOURS + 1)  # the order control's own setting counts too
+    assert resume.score_key(a, b, spec, 0.15) != quick

@@ -22,7 +22,7 @@ from .. import __version__
 from ..documents import Alignment, Divergence, Document, Link, Sentence, from_json, to_json
 from ..export.atomic import write_text
 from ..pipeline import PairResult
-from .evidence import CONTROL_BELOW
+from .evidence import CONTROL_BELOW, CONTROL_SEEDS, NEIGHBOURS
 
 if TYPE_CHECKING:
     from .tasks import LoadTask, ToolSpec
@@ -62,10 +62,13 @@ def write_documents(out: Path, key: str, docs: list[Document]) -> None:
 # -- pairing's evidence of each candidate, remembered ---------------------------------------------
 
 def score_key(a: Document, b: Document, spec: ToolSpec, min_cover: float = 0.0, final: bool = False) -> str:
-    """A candidate's evidence key; a final one depends on the final aligner's settings too."""
-    aligner = [spec.method, repr(spec.params)] if final and spec.uses_encoder else "quick"
-    blob = json.dumps([__version__, "cover5", min_cover, CONTROL_BELOW, _doc_identity(a), _doc_identity(b),
-                       spec.encoder_name, aligner], sort_keys=True)
+    """A candidate's evidence key: the settings of the aligner that made it (the quick pass's follow the
+    aligner's defaults) and of the order control are part of it, so a change of either is never read stale."""
+    from .pairing import quick_params
+
+    aligner = [spec.method, repr(spec.params)] if final and spec.uses_encoder else ["quick", repr(quick_params())]
+    blob = json.dumps([__version__, "cover5", min_cover, CONTROL_BELOW, CONTROL_SEEDS, NEIGHBOURS,
+                       _doc_identity(a), _doc_identity(b), spec.encoder_name, aligner], sort_keys=True)
     return hashlib.sha1(blob.encode("utf-8")).hexdigest()
 
 
