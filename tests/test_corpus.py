@@ -289,3 +289,27 @@ def test_remembered_quick_evidence_is_keyed_by_the_quick_pass_settings(monkeypat
     quick = resume.score_key(a, b, spec, 0.15)
     monkeypatch.setattr(resume, "NEIGHBOURS", resume.NEIGHBOURS + 1)  # the order control's own setting counts too
     assert resume.score_key(a, b, spec, 0.15) != quick
+
+
+def test_a_page_named_alike_in_three_languages_is_not_aligned_by_the_final_aligner_three_times(encoder):
+    # names alike but for a language code always get aligned; only a group of exactly two is final at once
+    # (one alignment per pair kept): of three, at most the mutual first candidates are
+    from align.corpus import evidence_scorer, sentence_vectors
+
+    docs = []
+    for path, name in ((SV, "release.sv.txt"), (EN, "release.en.txt"), (TEXTBERG / "de" / "001", "release.de.txt")):
+        doc, = load(path)
+        doc.name, doc.path = name, f"/folder/{name}"
+        docs.append(doc)
+    vectors = sentence_vectors(docs, encoder)
+    calls = []
+    inner = evidence_scorer(encoder, vectors, 0.15)
+
+    def scorer(pairs):
+        calls.extend((a.name, b.name, final) for a, b, final in pairs)
+        return inner(pairs)
+
+    pairs, _ = pair_documents(docs, encoder, vectors, scorer)
+    finals = {frozenset((a, b)) for a, b, final in calls if final}
+    assert finals <= {frozenset(("release.sv.txt", "release.en.txt"))}
+    assert {frozenset(("release.sv.txt", "release.en.txt"))} == {frozenset((p.src.name, p.tgt.name)) for p in pairs}

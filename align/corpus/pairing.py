@@ -15,6 +15,7 @@ candidate and the test it failed.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -153,7 +154,8 @@ def pair_documents(docs: list[Document], encoder, vectors: SentenceVectors | Non
     once so they can run in parallel; by default here, one after the other,
     with ``aligner`` as the final aligner); a document with no plausible
     candidate yet gets its next ones, up to ``k``. Two documents that are each
-    other's first candidate (or one file's parts) are aligned by the final
+    other's first candidate (or one file's parts, or the only two files named
+    alike) are aligned by the final
     aligner, whose alignment the pair keeps; the rest by the quick pass, and a
     final candidate that meets a rival covering ``min_cover - min_lead`` is
     aligned quickly too, so that the two are compared by one measure. A pair must cover enough of both texts
@@ -177,6 +179,10 @@ def pair_documents(docs: list[Document], encoder, vectors: SentenceVectors | Non
 
     depth = {x: 0 for x in ranked}
     todo = set(always)
+    # of the pairs always aligned, those whose documents are in no other (a file's two parts, a page in two
+    # languages) are final at once; a page in three languages would otherwise get three final alignments
+    in_always = Counter(d for xy in always for d in xy)
+    alone_together = {(x, y) for x, y in always if in_always[x] == in_always[y] == 1}
     while True:
         best: dict[int, tuple[float, int]] = {}  # each document's best cover so far, and with whom
         for (x, y), e in evidence.items():
@@ -196,7 +202,7 @@ def pair_documents(docs: list[Document], encoder, vectors: SentenceVectors | Non
         if not todo:
             break
         batch = sorted(todo)
-        evidence.update(score(batch, {(x, y): (x, y) in always or (first.get(x) == y and first.get(y) == x)
+        evidence.update(score(batch, {(x, y): (x, y) in alone_together or (first.get(x) == y and first.get(y) == x)
                                       for x, y in batch}))
         todo = set()
     by_doc: dict[int, list[tuple[int, int]]] = {}
