@@ -42,6 +42,7 @@ import atexit
 import functools
 import math
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -224,10 +225,10 @@ def _store() -> _Store | None:
 
 def save() -> None:
     """Write the answers lingua gave since the last save to the disk cache (a document has been read)."""
-    global _reading
-    if _reading:
-        WORK.settled += _reading.settled
-    _reading = None
+    reading = getattr(_thread, "reading", None)
+    if reading:
+        WORK.settled += reading.settled
+    _thread.reading = None
     for store in _stores.values():
         if store is not None:
             try:
@@ -368,8 +369,9 @@ KNOWN_WORDS = 0.7  # share of a piece's words that earlier pieces read as that l
 MIN_WORDS = 2  # a shorter piece is always scored against every language
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
 
-# the first pass of the document being read, for its sentences' check (``_candidate``); ``save()`` ends it
-_reading: Narrowing | None = None
+# the first pass of the document being read, for its sentences' check (``_candidate``); ``save()`` ends it.
+# One per thread: documents read at once in threads (Dask workers with several threads) keep their own.
+_thread = threading.local()
 
 
 @dataclass
@@ -454,8 +456,7 @@ def refine(text: str, lang: str, conf: dict[str, float]) -> str:
 
 def label_paragraphs(texts: list[str], codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> list[str | None]:
     """One language per paragraph, smoothed over neighbours (Viterbi with a switch cost)."""
-    global _reading
-    _reading = first_pass = Narrowing(tuple(codes))
+    _thread.reading = first_pass = Narrowing(tuple(codes))
     confs = [paragraph_confidences(t, codes, first_pass) for t in texts]
     cands = sorted({c for conf in confs for c, v in conf.items() if v >= 0.05})
     if not cands:
@@ -635,7 +636,8 @@ def other_languages(texts: list[str], doc_lang: str, codes: tuple[str, ...] = tu
     ``min_share`` (default ``SECOND_OPINION_MIN_SHARE``) of the texts read as gets no second opinion:
     its lines are handled by ``_rare``.
     """
-    reading = _reading if _reading and _reading.holds(texts, codes) else None
+    reading = getattr(_thread, "reading", None)
+    reading = reading if reading and reading.holds(texts, codes) else None
     cands = [_candidate(t, doc_lang, codes, reading) for t in texts]
     share = SECOND_OPINION_MIN_SHARE if min_share is None else min_share
     if share > 0:

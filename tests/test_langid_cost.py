@@ -193,3 +193,20 @@ def test_reads_as_is_other_language_naming_that_language():
     for text in MIXED:
         for lang in ("fi", "en", "pl", "sv"):
             assert langid.reads_as(text, "sv", lang) == (langid.other_language(text, "sv") == lang)
+
+
+def test_the_first_pass_belongs_to_the_thread_that_read_the_document():
+    # documents read at once in threads (a Dask worker with several threads) must not label their sentences
+    # against another document's first pass
+    import threading
+
+    german, english = "Der Hund schläft im Garten, und die Katze sitzt auf dem Dach.", "The dog sleeps all day."
+    langid.label_paragraphs([german])
+    mine = langid._thread.reading
+    other = threading.Thread(target=langid.label_paragraphs, args=([english],))
+    other.start()
+    other.join()
+    assert langid._thread.reading is mine
+    assert mine.holds([german], mine.codes) and not mine.holds([english], mine.codes)
+    langid.save()
+    assert langid._thread.reading is None
