@@ -384,6 +384,8 @@ class Narrowing:
     as the main one and most of its words occurred in earlier pieces read as the main language: a check taken
     from the document itself. Anything else (a line in a second or third language, an unusual or short line,
     most code) is scored against every language, as before, so its first opinion is the one it always had.
+    A document with one language of its own has no rival in the narrow set (lingua then answers 1.0), so
+    there the known-words test alone settles a piece.
     """
 
     codes: tuple[str, ...]
