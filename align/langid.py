@@ -622,8 +622,8 @@ def reads_as(text: str, doc_lang: str, lang: str, codes: tuple[str, ...] = tuple
 
 
 # Share of a document's sentences whose first opinion a language must win before its high-accuracy models
-# are loaded for second opinions (each load ~0.35 CPU s; a long manual's code lines read as twenty-odd
-# languages). A line that first read as a rarer language is handled by ``_rare``: code gets no label, words
+# are loaded for second opinions (loading them is most of a second opinion's cost, and a long manual's code
+# lines read as twenty-odd languages). A line that first read as a rarer language is handled by ``_rare``: code gets no label, words
 # are asked about the language they read as among the document's own. Documents under 1/share sentences
 # never meet it. What it changes: eval/RESULTS.md, "Language id on a long document".
 SECOND_OPINION_MIN_SHARE = 0.003

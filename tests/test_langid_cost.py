@@ -124,7 +124,7 @@ def test_an_unusable_cache_folder_leaves_language_id_working(tmp_path, monkeypat
     langid._scored.cache_clear()
 
 
-def test_a_language_too_few_sentences_read_as_gets_no_second_opinion(monkeypatch):
+def test_code_lines_of_a_language_too_few_sentences_read_as_get_no_second_opinion(monkeypatch):
     texts = MIXED + ["Päätös tulee voimaan heinäkuun alussa ja koskee kaikkia kuntia.",
                      "Asumistukea haetaan Kansaneläkelaitokselta sähköisellä lomakkeella."]
     full = langid.other_languages(texts, "sv", min_share=0)

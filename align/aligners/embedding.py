@@ -113,7 +113,7 @@ class EmbeddingParams:
     merge: float = 0.0  # cost per extra sentence in a bead
     # cost of a 2-2 bead: the neighbour baseline (``_neighbour_sims``) scores each of two adjacent 1-1 beads against
     # the other's sentences, so where those read alike (short lines, dialogue) the pair looks weaker than one 2-2
-    # bead scored against the sentences outside it (0.0075+ costs Text+Berg lax F1, see eval/RESULTS.md)
+    # bead scored against the sentences outside it (a higher cost splits true 2-2 beads: eval/RESULTS.md)
     two_two: float = 0.005
     cross_paragraph: float = 0.05  # cost of a bead spanning a paragraph break
     # fragments the encoder cannot judge (``fragment_kind``): a side of 2+ sentences that starts with one made only

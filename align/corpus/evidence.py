@@ -97,7 +97,7 @@ def order_gain(va: np.ndarray, vb: np.ndarray, size_a, size_b) -> tuple[float, f
 
     In short texts on one topic the aligner finds confident-looking links
     between texts that are not translations (two press releases about one
-    conference cover 39-81 % of both); what they lack is order. Both figures
+    conference); what they lack is order. Both figures
     are one measure on the sentence similarities already computed: a sentence
     pair matches when it is at least as alike as the mean of the best
     ``NEIGHBOURS`` of its row and of its column (a test that shuffling leaves

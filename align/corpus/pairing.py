@@ -63,12 +63,12 @@ def orient(a: Document, b: Document) -> tuple[Document, Document]:
 class Thresholds:
     """What a candidate pair must show to be paired; recorded in summary.json, set with ``align corpus`` options.
 
-    Every test reads the alignment of the two texts (confident links of
+    The cover tests read the alignment of the two texts (confident links of
     any bead type on a monotone path, ``evidence.cover``): free translations
     split and merge sentences, so one-to-one sentence matches undercount them,
-    while the alignment covers them. Measured on the sets of ``eval.pairing``:
-    true pairs cover 20-99 % of both texts, wrong ones (sibling chapters of one
-    novel, texts on one topic) at most 7 %.
+    while the alignment covers them. The gain test of short texts reads the
+    sentence similarities in order against shuffled (``evidence.order_gain``).
+    What the thresholds separate on ``eval.pairing``'s sets: eval/RESULTS.md.
     """
 
     min_cover: float = 0.15  # share of both texts (characters) in confident links
