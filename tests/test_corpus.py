@@ -226,13 +226,10 @@ def test_the_quick_pass_without_the_peel_gives_the_same_links_and_cover(seed_doc
     assert any(l.unsupported_src or l.unsupported_tgt for l in align_documents(sv, shuffled(en, 1), peeled).links)
 
 
-def test_mutual_first_candidates_keep_the_final_alignment_and_others_get_the_quick_pass(seed_docs, encoder):
-    # the alignment pairing makes of a pair that is each document's first candidate is the very one `align pair`
-    # makes, and it is kept (not paid twice); the candidates of the English-only texts get the quick pass only
+def _pair_recording_alignments(docs, encoder):
+    """Pair ``docs`` as corpus mode does; also return every candidate alignment made: (source, target, final)."""
     from align.corpus import evidence_scorer, sentence_vectors
-    from align.pipeline import align_documents, make_aligner
 
-    docs = list(seed_docs.values())
     vectors = sentence_vectors(docs, encoder)
     calls = []
     inner = evidence_scorer(encoder, vectors, 0.15)
@@ -241,7 +238,15 @@ def test_mutual_first_candidates_keep_the_final_alignment_and_others_get_the_qui
         calls.extend((a.name, b.name, final) for a, b, final in pairs)
         return inner(pairs)
 
-    pairs, _ = pair_documents(docs, encoder, vectors, scorer)
+    return pair_documents(docs, encoder, vectors, scorer)[0], calls
+
+
+def test_mutual_first_candidates_keep_the_final_alignment_and_others_get_the_quick_pass(seed_docs, encoder):
+    # the alignment pairing makes of a pair that is each document's first candidate is the very one `align pair`
+    # makes, and it is kept (not paid twice); the candidates of the English-only texts get the quick pass only
+    from align.pipeline import align_documents, make_aligner
+
+    pairs, calls = _pair_recording_alignments(list(seed_docs.values()), encoder)
     sv = next(p for p in pairs if p.src.name == "001_acca24cc4dc759c1.txt")
     want = align_documents(sv.src, sv.tgt, make_aligner("embedding", encoder)).links
     assert [(l.src, l.tgt, l.score) for l in sv.links] == [(l.src, l.tgt, l.score) for l in want]
@@ -294,22 +299,12 @@ def test_remembered_quick_evidence_is_keyed_by_the_quick_pass_settings(monkeypat
 def test_a_page_named_alike_in_three_languages_is_not_aligned_by_the_final_aligner_three_times(encoder):
     # names alike but for a language code always get aligned; only a group of exactly two is final at once
     # (one alignment per pair kept): of three, at most the mutual first candidates are
-    from align.corpus import evidence_scorer, sentence_vectors
-
     docs = []
     for path, name in ((SV, "release.sv.txt"), (EN, "release.en.txt"), (TEXTBERG / "de" / "001", "release.de.txt")):
         doc, = load(path)
         doc.name, doc.path = name, f"/folder/{name}"
         docs.append(doc)
-    vectors = sentence_vectors(docs, encoder)
-    calls = []
-    inner = evidence_scorer(encoder, vectors, 0.15)
-
-    def scorer(pairs):
-        calls.extend((a.name, b.name, final) for a, b, final in pairs)
-        return inner(pairs)
-
-    pairs, _ = pair_documents(docs, encoder, vectors, scorer)
+    pairs, calls = _pair_recording_alignments(docs, encoder)
     finals = {frozenset((a, b)) for a, b, final in calls if final}
     assert finals <= {frozenset(("release.sv.txt", "release.en.txt"))}
     assert {frozenset(("release.sv.txt", "release.en.txt"))} == {frozenset((p.src.name, p.tgt.name)) for p in pairs}
