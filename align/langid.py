@@ -281,8 +281,8 @@ def confidences(text: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES),
     return dict(_scored(text, _check_codes(tuple(codes)), high_accuracy))
 
 
-_OTHER_SCRIPT = re.compile("[^\\W\\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
-_OTHER_SCRIPT_RUN = re.compile("[^\\W\\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff]+")
+_OTHER_LETTER = "[^\\W\\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff]"  # a letter of a script other than Latin
+_OTHER_SCRIPT, _OTHER_SCRIPT_RUN = re.compile(_OTHER_LETTER), re.compile(_OTHER_LETTER + "+")
 
 
 def _words_of_mixed(text: str) -> str:

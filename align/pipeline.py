@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from . import langid
 from .checks import check_alignment
-from .documents import Alignment, Divergence, Document, Sentence, clean_text
+from .documents import Alignment, Divergence, Document, Link, Sentence, clean_text
 from .errors import InputError
 from .readers import read_text
 from .segment import SENTENCES, Segmentation, paragraph_spans, segment
@@ -184,6 +184,11 @@ def align_documents(src: Document, tgt: Document, aligner: Aligner) -> Alignment
                           # a sentence in a third language (neither side's) is rarely a translation
                           src_foreign=[bool(s.lang) and s.lang != tgt.lang for s in src.sentences],
                           tgt_foreign=[bool(t.lang) and t.lang != src.lang for t in tgt.sentences])
+    return aligned_by(src, tgt, links, aligner)
+
+
+def aligned_by(src: Document, tgt: Document, links: list[Link], aligner: Aligner) -> Alignment:
+    """``links`` as the Alignment ``aligner`` made of the two Documents (its method and encoder named)."""
     return Alignment(src, tgt, links, method=aligner.name, encoder=aligner.encoder.name if aligner.encoder else "")
 
 
@@ -198,12 +203,14 @@ class PairResult:
     pair_score: float | None = None  # corpus mode: how surely these two translate each other
 
 
-def run_pair(src: Document, tgt: Document, aligner: Aligner, select=None) -> PairResult:
+def run_pair(src: Document, tgt: Document, aligner: Aligner, select=None,
+             links: list[Link] | None = None) -> PairResult:
     """Align two Documents and check them for divergences (those ``select``, a ``checks.Selection``, keeps).
 
-    The checks get the aligner's encoder, to look again at sentences merged into 1-n links.
+    The checks get the aligner's encoder, to look again at sentences merged into 1-n links. ``links``: the
+    alignment ``aligner`` already made of them (corpus pairing's), checked without aligning again.
     """
     t0 = time.perf_counter()
-    al = align_documents(src, tgt, aligner)
+    al = align_documents(src, tgt, aligner) if links is None else aligned_by(src, tgt, links, aligner)
     divs = check_alignment(al, aligner.encoder, select)
     return PairResult(al, divs, time.perf_counter() - t0)

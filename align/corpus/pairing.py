@@ -299,7 +299,7 @@ def revision_votes(doc: Document, one: Document, two: Document, vectors: Sentenc
     pool = sorted({s.text for d in (one, two) for s in d.sentences})
     if not pool or not doc.sentences:
         return 0, 0
-    sims = vectors.of(doc) @ np.stack([vectors.matrix[vectors.index[t]] for t in pool]).T
+    sims = vectors.of(doc) @ np.stack([vectors[t] for t in pool]).T
     votes = [0, 0]
     for sentence, best in zip(doc.sentences, sims.argmax(axis=1)):
         key = _letters(pool[best])
@@ -323,27 +323,16 @@ def evidence_scorer(encoder, vectors: SentenceVectors, min_cover: float = 0.0, a
 
     quick = EmbeddingAligner(encoder, quick_params())
     final = aligner if aligner is not None else make_aligner("embedding", encoder)
-    lookup = _VectorLookup(vectors)
 
     def scorer(pairs):
         out = []
         for a, b, is_final in pairs:
             use = final if is_final and final.encoder is not None else quick
-            ev, links = pairing_evidence(use, a, b, lookup, min_cover)
+            ev, links = pairing_evidence(use, a, b, vectors, min_cover)
             out.append(Evidence(*ev, final=use is final, links=links if use is final else None))
         return out
 
     return scorer
-
-
-class _VectorLookup:
-    """``vectors[text]`` over a ``SentenceVectors``."""
-
-    def __init__(self, vectors: SentenceVectors):
-        self.vectors = vectors
-
-    def __getitem__(self, text: str) -> np.ndarray:
-        return self.vectors.matrix[self.vectors.index[text]]
 
 
 def quick_params() -> EmbeddingParams:

@@ -29,6 +29,9 @@ class SentenceVectors:
     def of(self, doc: Document) -> np.ndarray:
         return self.matrix[[self.index[s.text] for s in doc.sentences]]
 
+    def __getitem__(self, text: str) -> np.ndarray:
+        return self.matrix[self.index[text]]
+
     def for_texts(self, texts) -> dict[str, np.ndarray]:
         return {t: self.matrix[self.index[t]] for t in texts if t in self.index}
 

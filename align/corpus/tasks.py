@@ -206,15 +206,9 @@ def run_pair_task(task: PairTask) -> dict:
         t0 = time.perf_counter()
         al = Alignment(task.src, task.tgt, task.links, method="tmx")
         res, seeded = PairResult(al, check_alignment(al, select=task.spec.checks), time.perf_counter() - t0), None
-    elif task.aligned is not None:  # what run_pair makes, from the alignment pairing already made
-        t0 = time.perf_counter()
+    else:  # the alignment pairing already made (``aligned``) is checked, not made again
         aligner, seeded = _aligner_for(task.spec, task.vectors)
-        al = Alignment(task.src, task.tgt, task.aligned, method=aligner.name,
-                       encoder=aligner.encoder.name if aligner.encoder else "")
-        res = PairResult(al, check_alignment(al, aligner.encoder, task.spec.checks), time.perf_counter() - t0)
-    else:
-        aligner, seeded = _aligner_for(task.spec, task.vectors)
-        res = run_pair(task.src, task.tgt, aligner, task.spec.checks)
+        res = run_pair(task.src, task.tgt, aligner, task.spec.checks, links=task.aligned)
     out = Path(task.out)
     outputs = write_pair_outputs(res, out, task.stem, task.segtype, task.split_even, task.spec.checks)
     record = {
