@@ -192,6 +192,10 @@ def _bulgarian_prefix_file() -> str:
     return path
 
 
+# a pattern that ends so (without alternatives) matches only a string ending in "." (or ".\n", as $ allows)
+_FULL_STOPS_AT_END = r"(\.+)$"
+
+
 class _CompiledPatterns:
     """The ``regex`` module as sentence_splitter calls it (pattern strings every time), compiled once.
 
@@ -215,6 +219,9 @@ class _CompiledPatterns:
         return self._get(pattern, flags).sub(repl, string, count)
 
     def search(self, pattern, string, flags=0):
+        if not (string.endswith(".") or string.endswith(".\n")) and pattern.endswith(_FULL_STOPS_AT_END) \
+                and "|" not in pattern:
+            return None  # the splitter asks this of every word; only a word ending in a full stop can match
         return self._get(pattern, flags).search(string)
 
     def match(self, pattern, string, flags=0):
@@ -224,7 +231,9 @@ class _CompiledPatterns:
         return self._get(pattern, flags).split(string, maxsplit)
 
     def __getattr__(self, name: str):
-        return getattr(self._module, name)
+        value = getattr(self._module, name)  # flags (regex.UNICODE) on every call: looked up once
+        setattr(self, name, value)
+        return value
 
 
 @functools.lru_cache(maxsize=None)
@@ -248,11 +257,22 @@ def splitter_for(lang: str) -> Callable[[str], list[str]]:
                 _bulgarian_prefix_file.cache_clear()
         else:
             splitter = SentenceSplitter(language=lang)
-        return splitter.split
+        return functools.partial(_moses_split, splitter.split)
 
     import sentencex
 
     return lambda text: list(sentencex.segment(lang or "en", text))
+
+
+_MAY_END = re.compile(r"[.?!]")  # every rule of the Moses splitter needs one of these to end a sentence
+_RUN_OF_SPACES = re.compile(" +")
+
+
+def _moses_split(split: Callable[[str], list[str]], text: str) -> list[str]:
+    """``split(text)``, or what it gives for a line it cannot cut (spaces collapsed, stripped), without its passes."""
+    if _MAY_END.search(text):
+        return split(text)
+    return [_RUN_OF_SPACES.sub(" ", text).strip()] if text else []
 
 
 def _map_back(view: str, offset: int, parts: list[str]) -> list[tuple[int, int]]:
@@ -260,12 +280,17 @@ def _map_back(view: str, offset: int, parts: list[str]) -> list[tuple[int, int]]
     spans = []
     pos = 0
     for part in parts:
-        needed = sum(1 for ch in part if not ch.isspace())
-        if needed == 0:
+        core = part.strip()
+        if not core:
             continue
         while pos < len(view) and view[pos].isspace():
             pos += 1
         s = pos
+        if view.startswith(core, s):  # the part as it stands in the view (the usual case): no count needed
+            pos = s + len(core)
+            spans.append((offset + s, offset + pos))
+            continue
+        needed = sum(1 for ch in core if not ch.isspace())
         seen = 0
         while pos < len(view) and seen < needed:
             if not view[pos].isspace():
