@@ -407,3 +407,32 @@ def test_a_dialogue_line_goes_where_its_quotation_closes(encoder):
     assert question in pairs and answer in pairs
     wrong = [(l.src, l.tgt) for l in EmbeddingAligner(encoder, EmbeddingParams(quotes=0.0)).align(zh, en)]
     assert question not in wrong and answer not in wrong
+
+
+def test_word_associations_learned_from_a_chapter_pair_names_and_words():
+    from align.aligners.lexical import learn, tokens
+
+    zh, en, gold = _macdev("003", 0, 262)
+    assert {"刘", "老", "刘老"} <= tokens("刘老老陪笑道") and tokens("Grannie Liu's 2 cats") == {"grannie", "liu", "s", "2", "cats"}
+    lex = learn(zh, en, [(range(a[0], a[-1] + 1), range(b[0], b[-1] + 1)) for a, b in gold if a and b], [1, 2])
+
+    def gain(i, j0, j1):  # of the bead zh[i] : en[j0:j1]
+        return float(lex.gain(1, j1 - j0, np.array([i + 1]), np.array([j1]), np.arange(1), np.arange(1), True)[0])
+
+    # which Chinese sentence "Grannie Liu smiled ingratiatingly." (English 106) goes with: the question before it
+    # (72, English 105) or "刘老老陪笑道：..." (Grannie Liu smiled and said, 73, English 107)
+    assert zh[73].startswith("刘老老陪笑道") and en[106] == "Grannie Liu smiled ingratiatingly."
+    assert gain(72, 105, 106) + gain(73, 106, 108) > gain(72, 105, 107) + gain(73, 107, 108) + 0.05
+
+
+def test_a_sentence_goes_with_the_one_whose_names_it_shares(encoder):
+    # MAC-Dev 003, Chinese 72-73: "众人打量了一会，便问：“是那里来的？”" is English 105 ("After looking her up and down
+    # ..., they asked her her business."), and "刘老老陪笑道：“我找太太的陪房周大爷的。" is 106-107 ("Grannie Liu smiled
+    # ingratiatingly. / 'I've come to see Old Zhou ..."). The encoder puts "Grannie Liu smiled" with the question;
+    # the chapter's own word associations (刘 and liu, 笑 and smiled) put it with its sentence
+    zh, en, _ = _macdev("003", 0, 262)
+    right = [((72,), (105,)), ((73,), (106, 107))]
+    pairs = [(l.src, l.tgt) for l in EmbeddingAligner(encoder, EmbeddingParams(lexicon=0.05)).align(zh, en)]
+    assert all(x in pairs for x in right)
+    wrong = [(l.src, l.tgt) for l in EmbeddingAligner(encoder, EmbeddingParams(lexicon=0.0)).align(zh, en)]
+    assert not any(x in wrong for x in right)

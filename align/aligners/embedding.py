@@ -91,6 +91,7 @@ from .dp import (
     run_dp,
 )
 from .guide import band_knn, guide_points
+from .lexical import learn as learn_lexicon
 from .quotes import quote_parity
 
 BEADS = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (1, 4), (4, 1), (2, 3), (3, 2), (1, 5), (5, 1)]
@@ -132,6 +133,11 @@ class EmbeddingParams:
     # marks against an even one (``quotes.py``); counted once the plausible runs are embedded (so that it does not
     # change which are: tokens as without it), in the final DP, the link scores and the peel
     quotes: float = 0.005
+    # weight of the word associations learned from the document's own first-pass 1-1 beads (``lexical.py``), per
+    # typical bead's worth of explained tokens; counted after the rounds of plausible runs, like ``quotes``
+    lexicon: float = 0.0
+    lexicon_center: float = 1.0  # share of the typical explanation per token taken off every token
+    lexicon_min_cooc: int = 2  # beads a token pair must share to be associated
     foreign: float = 0.1  # cost of pairing a sentence in a third language (e.g. Finnish boilerplate)
     rescue: float = 0.5  # confidence needed to pair leftover sentences out of order
     rescue_window: int = 12  # how far apart (in sentences) such out-of-order pairs may be
@@ -377,7 +383,11 @@ class EmbeddingAligner:
                 gain.update(*new)
         if p.quotes and not state.quotes_on:
             state.quotes_on = True
-            gain.add_quotes()
+            gain.add(state.quote_cost)
+        if p.lexicon:
+            state.learn_lexicon(run_dp(band, p.beads, gain))  # (the second pass's path teaches it)
+            if state.lexicon is not None:
+                gain.add(state.lexicon_gain)
         for attempt in range(2):
             beads = run_dp(band, p.beads, gain)
             if p.sum_shift:  # the link scores' posteriors without it (it is there to choose what to embed)
@@ -507,6 +517,7 @@ class _State:
         self.QS = {a: np.rint(_prefix_mean(qs, a) * a).astype(np.int64) % 2 for a in sizes}
         self.QT = {b: np.rint(_prefix_mean(qt, b) * b).astype(np.int64) % 2 for b in sizes}
         self.quotes_on = False  # ``quote_cost`` counted (``EmbeddingAligner._align`` turns it on after the runs)
+        self.lexicon = None  # ``lexical.Lexicon`` once learned (``learn_lexicon``), counted from then on
         self.FS = {a: _prefix_mean(np.array(src_foreign, dtype=float), a) for a in sizes}
         self.FT = {b: _prefix_mean(np.array(tgt_foreign, dtype=float), b) for b in sizes}
         self.sp = np.array(src_paras)
@@ -636,6 +647,8 @@ class _State:
             g = g - p.punctuation * (self.ES[I - 1] != self.ET[J - 1])
         if p.quotes and self.quotes_on:
             g = g - self.quote_cost(a, b, I, J)
+        if not coarse and self.lexicon is not None:
+            g = g + p.lexicon * self.lexicon.gain(a, b, rows, cols, ri, cj, pairs)
         if p.foreign:
             g = g - p.foreign * np.maximum(self.FS[a][I], self.FT[b][J])
         return g
@@ -643,6 +656,17 @@ class _State:
     def quote_cost(self, a: int, b: int, I, J) -> np.ndarray:
         """``quotes`` where one side of the bead holds an odd number of quotation marks and the other an even one."""
         return self.p.quotes * (self.QS[a][I] != self.QT[b][J])
+
+    def learn_lexicon(self, beads) -> None:
+        """Word associations of this document (``lexical.learn``) from the beads of a path."""
+        pairs = [(range(i0, i1), range(j0, j1)) for i0, i1, j0, j1 in beads if i1 > i0 and j1 > j0]
+        self.lexicon = learn_lexicon(self.src, self.tgt, pairs, self.sizes, self.p.lexicon_min_cooc,
+                                     self.p.lexicon_center)
+
+    def lexicon_gain(self, a: int, b: int, I, J) -> np.ndarray:
+        """What the learned word associations add to the beads ending at (I, J) (pairs of indices)."""
+        k = np.arange(len(I))
+        return -self.p.lexicon * self.lexicon.gain(a, b, I, J, k, k, True)
 
     def summed_shift(self, a: int, b: int, I, J) -> np.ndarray | float:
         """What the DP takes off a bead whose sides are still scored with summed vectors (``sum_shift``)."""
@@ -833,14 +857,14 @@ class _Table:
     def __call__(self, r0: int, r1: int) -> np.ndarray:
         return self.table[:, self.band.off[r0]:self.band.off[r1]]
 
-    def add_quotes(self) -> None:
-        """Take ``_State.quote_cost`` off every bead's gain (the state counts it from now on)."""
+    def add(self, cost) -> None:
+        """Take ``cost(a, b, I, J)`` off every bead's gain (a term the state counts from now on)."""
         band = self.band
         for r0, r1 in self.blocks:
             rows, cols = band.cells(r0, r1)
             for t, (a, b) in enumerate(self.types):
                 if a and b:
-                    self.table[t, band.off[r0]:band.off[r1]] -= self.state.quote_cost(
+                    self.table[t, band.off[r0]:band.off[r1]] -= cost(
                         a, b, np.clip(rows, 0, self.state.n), np.clip(cols, 0, self.state.m))
 
     def update(self, src_runs, tgt_runs) -> None:
