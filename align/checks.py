@@ -9,6 +9,7 @@ consecutive one-sided sentences).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -43,6 +44,7 @@ SURE_LANGUAGE = 0.8  # confidence at which language id calls a line words of a l
 _CJK = {"CJK", "HIRAGANA", "KATAKANA", "HANGUL"}
 
 
+@functools.lru_cache(maxsize=4096)  # asked of every letter of the lines checked, and letters repeat
 def _script_of_letter(ch: str) -> str:
     name = unicodedata.name(ch, "").split(" ")[0]
     return "CJK" if name in _CJK else name

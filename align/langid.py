@@ -41,6 +41,7 @@ from __future__ import annotations
 import atexit
 import functools
 import math
+import os
 import re
 import threading
 from collections import Counter
@@ -210,8 +211,18 @@ class _Store:
 _stores: dict[str, _Store | None] = {}
 
 
+_CACHE_ENV = ("ALIGN_CACHE_DIR", "XDG_CACHE_HOME", "HOME")  # what ``default_cache_dir`` reads
+_store_of_env: dict[tuple[str | None, ...], _Store | None] = {}
+
+
 def _store() -> _Store | None:
-    """The disk cache of the current cache folder (``ALIGN_CACHE_DIR``), or None when it cannot be opened."""
+    """The disk cache of the current cache folder (``ALIGN_CACHE_DIR``), or None when it cannot be opened.
+
+    Asked for every text scored: the folder is worked out again only when the variables it comes from change.
+    """
+    env = tuple(map(os.environ.get, _CACHE_ENV))
+    if env in _store_of_env:
+        return _store_of_env[env]
     from .encoders import default_cache_dir
 
     path = default_cache_dir()
@@ -220,6 +231,7 @@ def _store() -> _Store | None:
             _stores[str(path)] = _Store(path)
         except Exception:  # noqa: BLE001 - no cache is still a working language id
             _stores[str(path)] = None
+    _store_of_env[env] = _stores[str(path)]
     return _stores[str(path)]
 
 
@@ -275,7 +287,8 @@ def confidences(text: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES),
     Languages under ``_FLOOR`` are left out: every caller treats them alike.
     Results are remembered per text (``CACHE_SIZE``), so asking again is free.
     """
-    text = _words_of_mixed(fold_homoglyphs(text))
+    if not text.isascii():  # ASCII is one script: nothing to fold, no other script's words to pick
+        text = _words_of_mixed(fold_homoglyphs(text))
     if not any(map(str.isalpha, text)):
         return {}
     return dict(_scored(text, _check_codes(tuple(codes)), high_accuracy))

@@ -210,3 +210,21 @@ def test_the_first_pass_belongs_to_the_thread_that_read_the_document():
     assert mine.holds([german], mine.codes) and not mine.holds([english], mine.codes)
     langid.save()
     assert langid._thread.reading is None
+
+
+def test_the_cache_folder_is_worked_out_again_only_when_its_variables_change(tmp_path, monkeypatch):
+    from align import encoders
+
+    calls = []
+    real = encoders.default_cache_dir
+    monkeypatch.setattr(encoders, "default_cache_dir", lambda: calls.append(1) or real())
+    monkeypatch.setenv("ALIGN_CACHE_DIR", str(tmp_path / "a"))
+    langid._scored.cache_clear()
+    for line in MIXED:  # six texts scored, each asking for the disk cache
+        langid.confidences(line)
+    assert len(calls) == 1 and (tmp_path / "a" / "langid.sqlite").exists()
+    monkeypatch.setenv("ALIGN_CACHE_DIR", str(tmp_path / "b"))  # another folder: its own cache
+    langid.confidences("Beslutet gäller från och med den första juli.")
+    assert len(calls) == 2 and langid._store() is langid._stores[str(tmp_path / "b")]
+    langid.save()
+    langid._scored.cache_clear()

@@ -172,3 +172,68 @@ def test_initials_before_a_name_do_not_end_a_sentence():
 def test_language_codes_in_any_case_find_the_same_splitter():
     text = "Dr. Smith kam um 9 Uhr. Er ging um 10 Uhr."
     assert [s.text for s in segment(text, "DE")[1]] == [s.text for s in segment(text, "de")[1]]
+
+
+def _char_count_spans(view: str, offset: int, parts: list[str]) -> list[tuple[int, int]]:
+    """The mapping of split parts back to the line by counting non-space characters (what _map_back promises)."""
+    spans, pos = [], 0
+    for part in parts:
+        needed = sum(not ch.isspace() for ch in part)
+        if not needed:
+            continue
+        while pos < len(view) and view[pos].isspace():
+            pos += 1
+        start, seen = pos, 0
+        while pos < len(view) and seen < needed:
+            seen += not view[pos].isspace()
+            pos += 1
+        spans.append((offset + start, offset + pos))
+    return spans
+
+
+def test_the_moses_splitter_shortcuts_give_its_own_sentences_and_spans(monkeypatch):
+    """Lines that cannot end a sentence skip the splitter, words that cannot end one skip its search: same result."""
+    import regex
+    import sentence_splitter
+    from sentence_splitter import SentenceSplitter
+
+    from align import segment as seg
+
+    text = (ROOT / "eval" / "data" / "long" / "handbook.en.txt").read_text("utf-8")[:60000]
+    lines = [" ".join(line.split(" ")) for line in text.split("\n") if line.strip()]
+    lines += ["  two  spaces\tand a tab  ", "Version 2.0 (see above) Next", "No end here", "A. B. Smith said so!"]
+    seg.splitter_for("en")  # installs the compiled-pattern module
+    ours = [seg.splitter_for("en")(line) for line in lines]
+    monkeypatch.setattr(sentence_splitter, "regex", regex)  # the splitter as it comes, nothing skipped
+    plain = SentenceSplitter(language="en").split
+    assert ours == [plain(line) for line in lines]
+    for line, parts in zip(lines, ours):
+        assert seg._map_back(line, 7, parts) == _char_count_spans(line, 7, parts)
+    assert seg._map_back("a  b. C d", 0, ["a b.", "C d"]) == [(0, 5), (6, 9)]  # spaces collapsed by the splitter
+
+    called = []
+    assert seg._moses_split(lambda t: called.append(t) or [t], "  no sentence  end here ") == ["no sentence end here"]
+    assert not called  # a line without . ? ! never reaches the splitter's passes
+    assert seg._moses_split(lambda t: called.append(t) or [t], "One. Two") == ["One. Two"] and called == ["One. Two"]
+
+
+def test_the_splitters_word_search_is_skipped_for_words_without_a_full_stop():
+    import regex
+
+    from align.segment import _CompiledPatterns
+
+    compiled = []
+
+    class Counting(_CompiledPatterns):
+        def _get(self, pattern, flags):
+            compiled.append(pattern)
+            return super()._get(pattern, flags)
+
+    word_end = r'([\w\.\-]*)([\'\"\)\]\%\p{Final_Punctuation}]*)(\.+)$'
+    module = Counting(regex)
+    words = "The apt-get tool (see Section 6.2.) installs packages. Dr. Smith’s e.g. 3.5 mm.".split()
+    for w in words:
+        found, expected = module.search(word_end, w, flags=regex.UNICODE), regex.search(word_end, w, regex.UNICODE)
+        assert (found and found.groups()) == (expected and expected.groups())
+    assert len(compiled) == sum(w.endswith(".") for w in words) == 4
+    assert module.search(r"^(\.+)$|x", "x") is not None  # an alternative: never skipped
