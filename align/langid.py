@@ -183,6 +183,7 @@ class _Store:
         self.db = sqlite3.connect(path / "langid.sqlite", timeout=30, check_same_thread=False)
         self.db.execute("CREATE TABLE IF NOT EXISTS scores (key BLOB PRIMARY KEY, value TEXT) WITHOUT ROWID")
         self.new: dict[bytes, str] = {}
+        self.ahead: dict[bytes, str] = {}  # keys looked up at once (``look_ahead``): the answer, or "" when none
 
     def key(self, folded: str, codes: tuple[str, ...], high_accuracy: bool) -> bytes:
         import hashlib
@@ -193,8 +194,21 @@ class _Store:
     def get(self, key: bytes) -> tuple[tuple[str, float], ...] | None:
         import json
 
-        row = self.db.execute("SELECT value FROM scores WHERE key = ?", (key,)).fetchone()
-        return tuple((c, v) for c, v in json.loads(row[0])) if row else None
+        if key in self.ahead:
+            value = self.ahead.pop(key)
+        else:
+            row = self.db.execute("SELECT value FROM scores WHERE key = ?", (key,)).fetchone()
+            value = row[0] if row else ""
+        return tuple((c, v) for c, v in json.loads(value)) if value else None
+
+    def look_ahead(self, keys: list[bytes]) -> None:
+        """Look up many keys in a few queries (a document's pieces): a query each costs more than lingua's
+        answer on a short line, mostly in sqlite's locking. Forgotten at ``save()``."""
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            self.ahead.update(dict.fromkeys(chunk, ""))
+            marks = ",".join("?" * len(chunk))
+            self.ahead.update(self.db.execute(f"SELECT key, value FROM scores WHERE key IN ({marks})", chunk))
 
     def put(self, key: bytes, value: tuple[tuple[str, float], ...]) -> None:
         import json
@@ -202,6 +216,7 @@ class _Store:
         self.new[key] = json.dumps(value)
 
     def save(self) -> None:
+        self.ahead.clear()
         if self.new:
             with self.db:
                 self.db.executemany("INSERT OR IGNORE INTO scores VALUES (?, ?)", self.new.items())
@@ -287,11 +302,30 @@ def confidences(text: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES),
     Languages under ``_FLOOR`` are left out: every caller treats them alike.
     Results are remembered per text (``CACHE_SIZE``), so asking again is free.
     """
-    if not text.isascii():  # ASCII is one script: nothing to fold, no other script's words to pick
-        text = _words_of_mixed(fold_homoglyphs(text))
+    text = _prepared(text)
     if not any(map(str.isalpha, text)):
         return {}
     return dict(_scored(text, _check_codes(tuple(codes)), high_accuracy))
+
+
+def _prepared(text: str) -> str:
+    """What lingua is given for ``text`` (and what its answer is keyed by)."""
+    if text.isascii():  # one script: nothing to fold, no other script's words to pick
+        return text
+    return _words_of_mixed(fold_homoglyphs(text))
+
+
+def _look_ahead(texts: list[str], codes: tuple[str, ...]) -> None:
+    """Have the disk cache look up the answers for ``texts`` at once (``_Store.look_ahead``)."""
+    store = _store()
+    if store is None:
+        return
+    prepared = (_prepared(t) for t in dict.fromkeys(texts))
+    codes = _check_codes(tuple(codes))
+    try:
+        store.look_ahead([store.key(t, codes, False) for t in prepared if any(map(str.isalpha, t))])
+    except store.error:
+        pass
 
 
 _OTHER_LETTER = "[^\\W\\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff]"  # a letter of a script other than Latin
@@ -372,7 +406,8 @@ def paragraph_confidences(text: str, codes: tuple[str, ...] = tuple(DEFAULT_LANG
     With ``first_pass`` (a document read in order) a piece is scored as ``Narrowing`` decides.
     """
     score = first_pass.confidences if first_pass else functools.partial(confidences, codes=codes)
-    return combine([score(p) for p in pieces(text)])
+    parts = first_pass.parts.get(text) if first_pass else None
+    return combine([score(p) for p in (pieces(text) if parts is None else parts)])
 
 
 SAMPLE_CHARS = 5000  # characters of a document scored against every language before the set narrows
@@ -410,6 +445,9 @@ class Narrowing:
     settled: int = 0  # pieces settled on the narrow set (for ``eval.longdoc``)
     answers: dict[str, dict[str, float]] = field(default_factory=dict)  # those pieces' confidences
     seen: set[str] = field(default_factory=set)  # every piece scored
+    upcoming: list[str] = field(default_factory=list, repr=False)  # the document's pieces (looked up once narrowed)
+    parts: dict[str, list[str]] = field(default_factory=dict, repr=False)  # ``pieces`` of each paragraph text
+    looked_ahead: set[tuple[str, ...]] = field(default_factory=set)  # narrow sets the disk cache was asked about
 
     def holds(self, texts: list[str], codes: tuple[str, ...]) -> bool:
         """Whether ``texts`` are (mostly) this document's pieces: its sentences, to be checked with this pass."""
@@ -438,7 +476,11 @@ class Narrowing:
         self.sampled += len(piece)
         if self.sampled >= SAMPLE_CHARS and self.mass:  # the document's languages, as they stand so far
             total = sum(self.mass.values())
-            self.narrow = tuple(sorted(c for c, m in self.mass.items() if m >= NARROW_SHARE * total))
+            narrow = tuple(sorted(c for c, m in self.mass.items() if m >= NARROW_SHARE * total))
+            if narrow not in self.looked_ahead and self.upcoming:
+                self.looked_ahead.add(narrow)
+                _look_ahead([p for p in self.upcoming if p not in self.seen], narrow)
+            self.narrow = narrow
             self.main = self.mass.most_common(1)[0][0]
         return conf
 
@@ -471,7 +513,10 @@ def refine(text: str, lang: str, conf: dict[str, float]) -> str:
 
 def label_paragraphs(texts: list[str], codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> list[str | None]:
     """One language per paragraph, smoothed over neighbours (Viterbi with a switch cost)."""
-    _thread.reading = first_pass = Narrowing(tuple(codes))
+    parts = {t: pieces(t) for t in texts}
+    upcoming = [p for t in texts for p in parts[t]]
+    _look_ahead(upcoming, codes)
+    _thread.reading = first_pass = Narrowing(tuple(codes), upcoming=upcoming, parts=parts)
     confs = [paragraph_confidences(t, codes, first_pass) for t in texts]
     cands = sorted({c for conf in confs for c, v in conf.items() if v >= 0.05})
     if not cands:

@@ -228,3 +228,35 @@ def test_the_cache_folder_is_worked_out_again_only_when_its_variables_change(tmp
     assert len(calls) == 2 and langid._store() is langid._stores[str(tmp_path / "b")]
     langid.save()
     langid._scored.cache_clear()
+
+
+def test_a_documents_pieces_are_looked_up_on_disk_a_few_hundred_at_a_time(tmp_path, monkeypatch):
+    from align.pipeline import load_one
+
+    page = ROOT / "eval" / "data" / "realworld" / "k8s-field-selectors-en-uk" / "en.md"
+    monkeypatch.setenv("ALIGN_CACHE_DIR", str(tmp_path))
+    langid._scored.cache_clear()
+    first = [(s.text, s.lang) for s in load_one(page).sentences]
+    langid._scored.cache_clear()
+    store = langid._store()
+    queries = []
+
+    class Counting:  # the connection, noting each query
+        def __init__(self, db):
+            self.db = db
+
+        def execute(self, sql, *args):
+            queries.append(sql)
+            return self.db.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.db, name)
+
+    monkeypatch.setattr(store, "db", Counting(store.db))
+    from_disk = langid.WORK.from_disk
+    again = [(s.text, s.lang) for s in load_one(page).sentences]
+    single = sum(q.endswith("WHERE key = ?") for q in queries)
+    assert again == first and langid.WORK.from_disk - from_disk > 40  # answers from the disk...
+    answers = langid.WORK.from_disk - from_disk
+    assert 4 * single < answers  # ... most of them asked for in one query (the rest: sentences that are no piece)
+    langid._scored.cache_clear()
