@@ -204,13 +204,14 @@ class PairResult:
 
 
 def run_pair(src: Document, tgt: Document, aligner: Aligner, select=None,
-             links: list[Link] | None = None) -> PairResult:
+             links: list[Link] | None = None, divergences: list[Divergence] | None = None) -> PairResult:
     """Align two Documents and check them for divergences (those ``select``, a ``checks.Selection``, keeps).
 
     The checks get the aligner's encoder, to look again at sentences merged into 1-n links. ``links``: the
-    alignment ``aligner`` already made of them (corpus pairing's), checked without aligning again.
+    alignment ``aligner`` already made of them (corpus pairing's), checked without aligning again; with its
+    ``divergences`` too, it is not checked again either.
     """
     t0 = time.perf_counter()
     al = align_documents(src, tgt, aligner) if links is None else aligned_by(src, tgt, links, aligner)
-    divs = check_alignment(al, aligner.encoder, select)
+    divs = check_alignment(al, aligner.encoder, select) if divergences is None or links is None else divergences
     return PairResult(al, divs, time.perf_counter() - t0)

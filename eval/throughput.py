@@ -30,7 +30,8 @@ aligning) / warm aligning: the pairing, i.e. the cheap ranking, the
 alignments of candidates that are not kept and the order controls, against
 aligning, checking and writing the pairs (embedding is shared and counted in
 neither). ``--cost N`` measures it in CPU seconds, pair by pair in one
-process (``cost``).
+process (``cost``); ``--cli`` through ``align corpus`` itself, in CPU seconds
+of the whole process tree (``cli_cost``).
 """
 
 from __future__ import annotations
@@ -39,10 +40,13 @@ import argparse
 import json
 import os
 import random
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from align.scoring import read_links
@@ -144,6 +148,69 @@ def run(folder: Path, out: Path, jobs: int, force: bool) -> dict:
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     return {"wall": wall, "tree_mb": tree_peak / 2**20, "single_mb": single_peak / 2**20, "summary": summary,
             "load": sum(loads) / len(loads)}
+
+
+@dataclass
+class CliRun:
+    cpu: float  # user + system seconds of align corpus and its workers, as /usr/bin/time counts them
+    wall: float
+    stages: dict
+    pairs: dict  # source -> target
+    load: tuple[float, float]  # 1-minute load average before and after
+
+
+def cli_run(folder: Path, out: Path, jobs: int, force: bool) -> CliRun:
+    """``align corpus FOLDER -o OUT`` as a subprocess; its CPU seconds and those of its worker processes."""
+    cmd = [sys.executable, "-m", "align", "corpus", str(folder), "-o", str(out), "--jobs", str(jobs)]
+    if force:
+        cmd.append("--force")
+    before, load0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), os.getloadavg()[0], time.perf_counter()
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
+        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
+        if proc.returncode != 0:
+            log.seek(0)
+            raise SystemExit(f"align corpus failed ({proc.returncode}): {log.read().strip().splitlines()[-1:]}")
+    wall, after = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    return CliRun(cpu, wall, summary["stages"], {p["source"]: p["target"] for p in summary["pairs"]},
+                  (load0, os.getloadavg()[0]))
+
+
+def cli_cost(n: int, seed: int, jobs: int, base: Path) -> None:
+    """Pairing's CPU cost against aligning's through ``align corpus`` on n pairs (2n documents), three runs:
+
+    1. pairing computed: a fresh output folder holding only the documents' state (every file read and every
+       vector cached already, so reading and embedding cost what they cost in the other runs);
+    2. ``--force`` on the finished folder: pairing's evidence remembered, every pair aligned in the align stage;
+    3. again, nothing to redo: reading from state and the cheap ranking.
+
+    Aligning = 2 - 3; what computing the pairing adds = 1 - 2; the ranking (in every run) is the pairing
+    stage of run 3, where no worker runs (its wall seconds are its CPU seconds on a quiet machine). The
+    share is (1 - 2 + ranking) / (2 - 3).
+    """
+    folder, filled = base / f"in-{n}", base / f"out-{n}"
+    folder.mkdir(parents=True, exist_ok=True)
+    truth = build(folder, n, seed)
+    documents = filled / "align-state" / "documents"
+    if not documents.is_dir():  # read every file and embed every sentence once
+        cli_run(folder, filled, jobs, False)
+    out = base / f"cli-{n}"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(documents, out / "align-state" / "documents")
+    runs = {}
+    for label, force in (("pairing computed", False), ("--force", True), ("nothing to redo", False)):
+        r = runs[label] = cli_run(folder, out, jobs, force)
+        found = sum(truth.get(a) == b for a, b in r.pairs.items())
+        print(f"{n} pairs, {label:<16} CPU {r.cpu:7.1f} s  wall {r.wall:6.1f} s  stages "
+              + " ".join(f"{k} {v:.1f}" for k, v in r.stages.items())
+              + f"  found {found}/{n}, wrong {len(r.pairs) - found}  load {r.load[0]:.2f}-{r.load[1]:.2f}",
+              flush=True)
+    one, two, three = runs.values()
+    aligning, adds, ranking = two.cpu - three.cpu, one.cpu - two.cpu, three.stages.get("pairing", 0.0)
+    print(f"aligning {aligning:.1f} CPU s (--force - nothing to redo); computing the pairing adds {adds:.1f} "
+          f"({100 * adds / aligning:.1f} %); with the ranking ({ranking:.1f} s): "
+          f"{100 * (adds + ranking) / aligning:.1f} % of aligning")
 
 
 def cost(n: int, seed: int) -> None:
@@ -264,7 +331,17 @@ def main(argv: list[str] | None = None) -> int:
                     help="which of the three runs to make (e.g. warm again, over a --workdir run before)")
     ap.add_argument("--cost", type=int, metavar="N",
                     help="instead: pairing's CPU cost against aligning's on N pairs, in this process")
+    ap.add_argument("--cli", action="store_true",
+                    help="instead: pairing's CPU cost against aligning's through align corpus (three runs, "
+                         "the first --pairs only; with --workdir, a folder read before is reused)")
     args = ap.parse_args(argv)
+    if args.cli:
+        if args.workdir is None:
+            with tempfile.TemporaryDirectory() as tmp:
+                cli_cost(args.pairs[0], args.seed, args.jobs, Path(tmp))
+        else:
+            cli_cost(args.pairs[0], args.seed, args.jobs, args.workdir)
+        return 0
     if args.cost:
         cost(args.cost, args.seed)
         return 0

@@ -308,3 +308,67 @@ def test_a_page_named_alike_in_three_languages_is_not_aligned_by_the_final_align
     finals = {frozenset((a, b)) for a, b, final in calls if final}
     assert finals <= {frozenset(("release.sv.txt", "release.en.txt"))}
     assert {frozenset(("release.sv.txt", "release.en.txt"))} == {frozenset((p.src.name, p.tgt.name)) for p in pairs}
+
+
+def test_a_pair_aligned_while_pairing_is_checked_there_and_the_align_stage_only_writes_it(tmp_path, encoder,
+                                                                                       monkeypatch):
+    # the check of a pair whose alignment pairing made runs where that alignment was made (its aligner's
+    # multi-sentence vectors at hand), not again in the align stage; a re-run with --force (evidence remembered,
+    # no alignment kept) aligns and checks in the align stage and writes the very same links and findings
+    import json
+
+    from align import pipeline
+    from align.corpus import CorpusOptions, run, run_corpus
+    from align.pipeline import make_aligner
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in (SV, EN, BG_EN):
+        shutil.copy(path, folder / path.name)
+    where: list[str] = []
+    stage = {"now": "pairing"}
+    check = pipeline.check_alignment
+    monkeypatch.setattr(pipeline, "check_alignment", lambda *a, **k: where.append(stage["now"]) or check(*a, **k))
+    write = run.run_pair_task
+
+    def in_align_stage(task):
+        stage["now"] = "aligning"
+        try:
+            return write(task)
+        finally:
+            stage["now"] = "pairing"
+
+    monkeypatch.setattr(run, "run_pair_task", in_align_stage)
+    out = tmp_path / "out"
+    first = run_corpus(folder, out, encoder, make_aligner("embedding", encoder), options=CorpusOptions(jobs=1))
+    assert len(first.results) == 2 and where == ["pairing", "pairing"]
+
+    def written() -> dict:
+        return {p.name: json.loads(p.read_text("utf-8"))[key] for key in ("links", "divergences")
+                for p in sorted((out / "align-state").glob("*.json")) if p.name != "pairing.json"}
+
+    before = written()
+    where.clear()
+    again = run_corpus(folder, out, encoder, make_aligner("embedding", encoder),
+                       options=CorpusOptions(jobs=1, force=True))
+    assert where == ["aligning", "aligning"]
+    assert written() == before
+    assert [r.divergences for r in again.results] == [r.divergences for r in first.results]
+
+
+def test_a_task_carries_its_vectors_as_one_matrix(seed_docs, encoder):
+    # a task's few hundred sentence vectors pickle as one array and a list of texts, and come back the same
+    import pickle
+    import pickletools
+
+    from align.corpus import sentence_vectors
+
+    docs = list(seed_docs.values())
+    vectors = sentence_vectors(docs, encoder)
+    texts = [s.text for d in docs for s in d.sentences]
+    packed = vectors.for_texts(texts + ["not embedded"])
+    back = pickle.loads(pickle.dumps(packed))
+    assert list(back) == list(dict.fromkeys(texts))
+    assert all((back[t] == vectors[t]).all() and back[t].dtype == vectors.matrix.dtype for t in texts)
+    # objects rebuilt on unpickling: a handful, not one (or more) per vector
+    assert sum(op.name == "REDUCE" for op, _, _ in pickletools.genops(pickle.dumps(packed))) < 5 < len(back)

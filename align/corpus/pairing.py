@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import langid
 from ..aligners import EmbeddingAligner, EmbeddingParams
-from ..documents import Document, Link
+from ..documents import Divergence, Document, Link
 from .evidence import pairing_evidence
 from .ranking import TOP_K, SentenceVectors, ranked_candidates, sentence_vectors
 
@@ -42,6 +42,8 @@ class Candidate:
     order: float = -1.0  # share of both texts matched in order (``evidence.order_gain``; -1: not needed)
     shuffled: float = -1.0  # the same with one side shuffled
     links: list[Link] | None = None  # the final aligner's alignment of the pair, kept as its output
+    checked: list[Divergence] | None = None  # its findings, when pairing checked it too
+    seconds: float = 0.0  # what making (and checking) those links took
     test: str | None = None  # the first test failed (cover, side, gain, lead, revision), None when it passes
     value: float | None = None
     threshold: float | None = None
@@ -94,10 +96,13 @@ class Evidence:
     shuffled: float = -1.0
     final: bool = False  # from the final aligner (else the quick pass)
     links: list[Link] | None = None  # the final aligner's links, source first as ``orient`` puts it
+    checked: list[Divergence] | None = None  # their findings (None: not checked yet)
+    seconds: float = 0.0  # what making (and checking) the links took
 
     def swapped(self) -> Evidence:
         """The covers seen from the other document (the links keep ``orient``'s order)."""
-        return Evidence(self.cover, self.tgt_cover, self.src_cover, self.order, self.shuffled, self.final, self.links)
+        return Evidence(self.cover, self.tgt_cover, self.src_cover, self.order, self.shuffled, self.final, self.links,
+                        self.checked, self.seconds)
 
 
 # candidates (oriented, and whether to align with the final aligner) -> their evidence
@@ -224,8 +229,9 @@ def pair_documents(docs: list[Document], encoder, vectors: SentenceVectors | Non
     for (x, y), ev in judged.items():
         a, b = orient(docs[x], docs[y])
         mine = ev if a is docs[x] else ev.swapped()
-        c = Candidate(a, b, ev.cover, src_cover=mine.src_cover, tgt_cover=mine.tgt_cover,
-                      links=evidence[(x, y)].links)
+        made = evidence[(x, y)]
+        c = Candidate(a, b, ev.cover, src_cover=mine.src_cover, tgt_cover=mine.tgt_cover, links=made.links,
+                      checked=made.checked, seconds=made.seconds)
         if (x, y) not in always:  # one file's parts, or named alike, need no order control
             c.order, c.shuffled = ev.order, ev.shuffled
         rivals = [(judged[wz].cover, docs[wz[0] if wz[1] in (x, y) else wz[1]].name) for wz in rivals_of(x, y)]

@@ -32,8 +32,26 @@ class SentenceVectors:
     def __getitem__(self, text: str) -> np.ndarray:
         return self.matrix[self.index[text]]
 
-    def for_texts(self, texts) -> dict[str, np.ndarray]:
-        return {t: self.matrix[self.index[t]] for t in texts if t in self.index}
+    def for_texts(self, texts) -> PackedVectors:
+        """The vectors of ``texts`` (those embedded), for a task to carry."""
+        keys = list(dict.fromkeys(t for t in texts if t in self.index))
+        return PackedVectors(keys, self.matrix[[self.index[t] for t in keys]] if keys else self.matrix[:0])
+
+
+class PackedVectors(dict):
+    """Sentence text -> vector, pickled as one matrix and a list of texts.
+
+    A task carries a few hundred vectors to a worker; pickled one by one,
+    each costs more than its own bytes on both sides of the pipe.
+    """
+
+    def __init__(self, texts=(), matrix: np.ndarray | None = None):
+        super().__init__(zip(texts, matrix) if matrix is not None else ())
+
+    def __reduce__(self):
+        texts = list(self)
+        rows = np.stack(list(self.values())) if texts else np.zeros((0, 0), np.float32)
+        return PackedVectors, (texts, rows)
 
 
 def sentence_vectors(docs: list[Document], encoder, progress: Callable[[str, int, int], None] | None = None,
@@ -166,7 +184,8 @@ def ranked_candidates(docs: list[Document], vectors: SentenceVectors,
             scored = []
             for b in top:
                 sb = anchors_of(b)
-                shared = len(sa & sb) / len(sa | sb) if sa or sb else 0.0
+                both = len(sa & sb)  # the union's size by count: building the union set cost more than the rest
+                shared = both / (len(sa) + len(sb) - both) if sa or sb else 0.0
                 scored.append((row[b] + TOKEN_WEIGHT * shared, b))
             scored.sort(key=lambda t: -t[0])
             ranked[live[a]] = [live[b] for _, b in scored[:k]]

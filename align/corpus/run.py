@@ -167,9 +167,10 @@ def embed_stage(inputs: Inputs, encoder, progress: Progress | None) -> SentenceV
 class QuickAlignments:
     """Pairing's scorer: alignments of candidates on the runner, their evidence remembered in OUT for the next run.
 
-    A candidate marked final is aligned by the final aligner and its links
-    come back with the evidence, for the align stage to check and write
-    (a remembered evidence has no links: that pair is aligned again).
+    A candidate marked final is aligned by the final aligner and checked
+    there, and its links and findings come back with the evidence, for the
+    align stage to write (a remembered evidence has neither: that pair is
+    aligned and checked again).
     A candidate whose check raised gets no evidence this run and is listed in
     ``failed`` (the next run tries it again).
     """
@@ -199,7 +200,8 @@ class QuickAlignments:
         here = process_id()
         for k, value, error in self.runner.imap(score_task, items):
             if error is None:
-                scores[todo[k]] = Evidence(*value.evidence, final=items[k].final, links=value.links)
+                scores[todo[k]] = Evidence(*value.evidence, final=items[k].final, links=value.links,
+                                           checked=value.divergences, seconds=value.seconds)
                 known[keys[todo[k]]] = tuple(value.evidence)
                 if value.process != here:
                     self.worker_embedded += value.embedded
@@ -268,11 +270,13 @@ def align_stage(pairing: Pairing, inputs: Inputs, vectors: SentenceVectors, out:
         record = None if force else read_state(out, stem, key)
         records.append(record)
         if record is None:
-            texts = [s.text for d in (src_doc, cand.tgt) for s in d.sentences] if links is None else []
             aligned = cand.links if links is None and src_doc is cand.src else None  # pairing's final alignment
+            checked = cand.checked if aligned is not None else None  # and its findings: nothing to embed
+            texts = [s.text for d in (src_doc, cand.tgt) for s in d.sentences] if links is None and checked is None \
+                else []
             jobs.append(PairTask(stem, src_doc, cand.tgt, str(out), key, vectors.for_texts(texts), spec,
                                  seg.segtype, split_even, None if id(cand.src) in fixed_docs else cand.score, links,
-                                 aligned))
+                                 aligned, checked, cand.seconds if checked is not None else 0.0))
     reused = sum(r is not None for r in records)
     fresh = [r is None for r in records]
     slot = [k for k, r in enumerate(records) if r is None]

@@ -21,11 +21,11 @@ import numpy as np
 from .. import __version__
 from ..aligners import EmbeddingAligner
 from ..checks import check_alignment
-from ..documents import Alignment, Document, Link, to_json
+from ..documents import Alignment, Divergence, Document, Link, to_json
 from ..errors import InputError
 from ..pipeline import PairResult, load, run_pair
 from ..segment import Segmentation
-from .evidence import pairing_evidence
+from .evidence import evidence_of, pairing_evidence
 from .outputs import write_pair_outputs
 from .pairing import quick_params
 from .resume import write_state
@@ -167,19 +167,29 @@ class ScoreTask:
 @dataclass
 class Scored:
     """A score task's answer: the evidence (``evidence.evidence_of``), the final aligner's links (None from the
-    quick pass), and the strings this task embedded, in which process."""
+    quick pass) with their findings and the seconds both took, and the strings this task embedded, in which
+    process."""
 
     evidence: tuple[float, ...]
     links: list[Link] | None
     embedded: int
     process: str
+    divergences: list[Divergence] | None = None
+    seconds: float = 0.0
 
 
 def score_task(task: ScoreTask) -> Scored:
+    """The candidate's evidence; a final candidate's alignment is also checked here, where the vectors of
+    the multi-sentence runs its aligner embedded are at hand (the align stage would fetch them again), so
+    the align stage only writes it."""
     final = task.final and task.spec.uses_encoder
     aligner, seeded = _aligner_for(task.spec, task.vectors, quick=not final)
-    evidence, links = pairing_evidence(aligner, task.src, task.tgt, task.vectors, task.min_cover)
-    return Scored(evidence, links if final else None, seeded.embedded, process_id())
+    if not final:
+        evidence, links = pairing_evidence(aligner, task.src, task.tgt, task.vectors, task.min_cover)
+        return Scored(evidence, None, seeded.embedded, process_id())
+    res = run_pair(task.src, task.tgt, aligner, task.spec.checks)
+    evidence = evidence_of(res.alignment, task.vectors, task.min_cover)
+    return Scored(evidence, res.alignment.links, seeded.embedded, process_id(), res.divergences, res.seconds)
 
 
 @dataclass
@@ -197,7 +207,9 @@ class PairTask:
     split_even: bool = False
     pair_score: float | None = None
     links: list[Link] | None = None  # a memory's own links: check them, do not align
-    aligned: list[Link] | None = None  # the final aligner's links from pairing: check them, do not align again
+    aligned: list[Link] | None = None  # the final aligner's links from pairing: do not align again
+    checked: list[Divergence] | None = None  # and their findings, when pairing checked them too
+    seconds: float = 0.0  # what pairing's alignment and check of them took
 
 
 def run_pair_task(task: PairTask) -> dict:
@@ -206,9 +218,11 @@ def run_pair_task(task: PairTask) -> dict:
         t0 = time.perf_counter()
         al = Alignment(task.src, task.tgt, task.links, method="tmx")
         res, seeded = PairResult(al, check_alignment(al, select=task.spec.checks), time.perf_counter() - t0), None
-    else:  # the alignment pairing already made (``aligned``) is checked, not made again
+    else:  # the alignment pairing already made (``aligned``) is not made again, nor its check (``checked``)
         aligner, seeded = _aligner_for(task.spec, task.vectors)
-        res = run_pair(task.src, task.tgt, aligner, task.spec.checks, links=task.aligned)
+        res = run_pair(task.src, task.tgt, aligner, task.spec.checks, links=task.aligned, divergences=task.checked)
+        if task.checked is not None:
+            res.seconds += task.seconds
     out = Path(task.out)
     outputs = write_pair_outputs(res, out, task.stem, task.segtype, task.split_even, task.spec.checks)
     record = {
