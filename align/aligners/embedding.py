@@ -133,11 +133,12 @@ class EmbeddingParams:
     # marks against an even one (``quotes.py``); counted once the plausible runs are embedded (so that it does not
     # change which are: tokens as without it), in the final DP, the link scores and the peel
     quotes: float = 0.005
-    # weight of the word associations learned from the document's own first-pass 1-1 beads (``lexical.py``), per
-    # typical bead's worth of explained tokens; counted after the rounds of plausible runs, like ``quotes``
-    lexicon: float = 0.0
-    lexicon_center: float = 1.0  # share of the typical explanation per token taken off every token
-    lexicon_min_cooc: int = 2  # beads a token pair must share to be associated
+    # weight of the word associations learned from the document's own path (``lexical.py``: IBM model 1 on the
+    # second pass's beads), per typical 1-1 bead's worth of tokens explained beyond chance; counted after the rounds
+    # of plausible runs (so that it does not change which are embedded), like ``quotes``
+    lexicon: float = 0.15
+    lexicon_min_count: int = 2  # beads a token must be found in to be learned
+    lexicon_folds: int = 4  # cross-fitting: each quarter of the path is explained by what the other three teach
     foreign: float = 0.1  # cost of pairing a sentence in a third language (e.g. Finnish boilerplate)
     rescue: float = 0.5  # confidence needed to pair leftover sentences out of order
     rescue_window: int = 12  # how far apart (in sentences) such out-of-order pairs may be
@@ -660,8 +661,8 @@ class _State:
     def learn_lexicon(self, beads) -> None:
         """Word associations of this document (``lexical.learn``) from the beads of a path."""
         pairs = [(range(i0, i1), range(j0, j1)) for i0, i1, j0, j1 in beads if i1 > i0 and j1 > j0]
-        self.lexicon = learn_lexicon(self.src, self.tgt, pairs, self.sizes, self.p.lexicon_min_cooc,
-                                     self.p.lexicon_center)
+        self.lexicon = learn_lexicon(self.src, self.tgt, pairs, self.sizes, self.p.lexicon_min_count,
+                                     self.p.lexicon_folds)
 
     def lexicon_gain(self, a: int, b: int, I, J) -> np.ndarray:
         """What the learned word associations add to the beads ending at (I, J) (pairs of indices)."""

@@ -1,21 +1,23 @@
 """Word associations learned from the document itself, to settle near-ties between bead boundaries.
 
 Where two adjacent beads could share a sentence either way (which of two
-Chinese sentences "He helped himself to a cake" belongs to), a small encoder
-often scores both paths within a few thousandths. The document itself knows
-better: the names and terms of that sentence recur elsewhere with their
+Chinese sentences "Grannie Liu smiled ingratiatingly" belongs to), the small
+encoder often scores both paths within a few thousandths. The document itself
+knows better: the names and words of that sentence recur elsewhere with their
 translations. As Hunalign and Bleualign bootstrap a dictionary from a first
-alignment, ``learn`` counts which source and target tokens occur together in
-the first pass's 1-1 beads (Dice coefficient, pairs seen together at least
-``min_cooc`` times, so a bead does not teach itself its own words) and
+alignment, ``learn`` trains IBM model 1 in both directions on the beads of
+the aligner's own path (no outside dictionary, no language constants) and
 ``Lexicon.gain`` scores a bead by how much of each side the other explains:
 every token of one side counts its best association with any token of the
-other. The sum over tokens (not a mean) makes a boundary shift a pure
-question of which side explains the moved sentence; ``center`` takes off the
-typical explanation per token, so that pairing text is not made cheaper than
-leaving it out. Tokens are split by Unicode, not by language: words where
-the script spaces them, character unigrams where it does not (wide letters:
-Chinese, Japanese).
+other (the geometric mean of the two directions' probabilities), less what a
+run of as many sentences explains of it on average (a common word is
+explained by any sentence; a name only by its translation). The sum over
+tokens, not a mean, makes a boundary shift a question of which side explains
+the sentence that moves. Cross-fitting keeps a wrong bead of the path from
+vouching for itself: each quarter of the path is explained by what the other
+three teach. Tokens are split by Unicode, not by language: words where the
+script spaces them, single letters and pairs of letters where it does not
+(east-asian wide letters: Chinese, Japanese).
 """
 
 from __future__ import annotations
@@ -89,64 +91,83 @@ def _run_max(values: np.ndarray, a: int) -> np.ndarray:
 class Lexicon:
     """Runs of sentences as token vectors over the associated types, for ``gain``."""
 
-    ES: dict[int, np.ndarray]  # source run ending at i: best association of each target type with its tokens
+    # source run ending at i: best association of each target type with its tokens, less its document mean
+    ES: dict[int, np.ndarray]
     ET: dict[int, np.ndarray]  # target run ending at j: the same for each source type
     CS: dict[int, np.ndarray]  # source run ending at i: how many of its sentences hold each source type
     CT: dict[int, np.ndarray]
-    center: float  # explanation taken off per associated token
     unit: float  # associated tokens of a typical 1-1 bead (both sides): gains are per such bead
 
     def gain(self, a: int, b: int, rows, cols, ri, cj, pairs: bool) -> np.ndarray:
-        """Explained tokens less ``center`` per token, per ``unit``, of the beads (rows[ri], cols[cj]).
+        """Tokens explained beyond chance, per ``unit``, of the beads (rows[ri], cols[cj]) of a and b sentences.
 
         ``pairs``: the beads (rows[k], cols[k]) instead of every combination.
         """
         es, ct = self.ES[a][rows], self.CT[b][cols]
         et, cs = self.ET[b][cols], self.CS[a][rows]
         if pairs:
-            explained = np.einsum("ij,ij->i", es, ct) + np.einsum("ij,ij->i", cs, et)
-            known = ct.sum(axis=1) + cs.sum(axis=1)
-        else:
-            explained = (es @ ct.T + cs @ et.T)[ri, cj]
-            known = ct.sum(axis=1)[cj] + cs.sum(axis=1)[ri]
-        return (explained - self.center * known) / self.unit
+            return (np.einsum("ij,ij->i", es, ct) + np.einsum("ij,ij->i", cs, et)) / self.unit
+        return (es @ ct.T + cs @ et.T)[ri, cj] / self.unit
 
 
-def learn(src: list[str], tgt: list[str], beads: list[tuple[range, range]], sizes, min_cooc: int = 2,
-          center: float = 1.0, max_types: int = 2048) -> Lexicon | None:
-    """Dice associations of the tokens that share ``beads`` (source range, target range), as a ``Lexicon``.
+def learn(src: list[str], tgt: list[str], beads: list[tuple[range, range]], sizes, min_count: int = 2,
+          folds: int = 4, max_types: int = 2048) -> Lexicon | None:
+    """Token associations of the ``beads`` (source range, target range, in order), as a ``Lexicon``.
 
-    None when the beads teach nothing (fewer than 10 1-1 beads, or no token
-    pair seen together ``min_cooc`` times). ``center``: share of the 1-1
-    beads' mean explanation per token taken off every token, so that a bead
-    explained less than a typical one loses.
+    Types found in fewer than ``min_count`` beads are left out (a bead does
+    not teach itself its own words), and so are all but the ``max_types``
+    most frequent. The beads are cut into ``folds`` runs, and the sentences of
+    each are explained with the model trained on the others. None when the
+    beads teach nothing (fewer than 10 1-1 beads, or no associated token).
     """
     ones = [(i[0], j[0]) for i, j in beads if len(i) == len(j) == 1]
     if len(ones) < 10:
         return None
+    folds = max(1, min(folds, len(beads) // 10))
     ts, tt = [tokens(x) for x in src], [tokens(x) for x in tgt]
-    S, vs = _frequent([set().union(*(ts[k] for k in i)) for i, _ in beads], min_cooc, max_types)
-    T, vt = _frequent([set().union(*(tt[k] for k in j)) for _, j in beads], min_cooc, max_types)
-    co = S.T @ T  # training beads holding both types
-    fs, ft = S.sum(axis=0), T.sum(axis=0)
-    dice = np.where(co >= min_cooc, 2 * co / np.maximum(fs[:, None] + ft[None, :], 1), 0.0).astype(np.float32)
-    keep_s, keep_t = np.flatnonzero(dice.any(axis=1)), np.flatnonzero(dice.any(axis=0))
-    if not len(keep_s) or not len(keep_t):
+    S, vs = _frequent([set().union(*(ts[k] for k in i)) for i, _ in beads], min_count, max_types)
+    T, vt = _frequent([set().union(*(tt[k] for k in j)) for _, j in beads], min_count, max_types)
+    if not vs or not vt:
         return None
-    dice = dice[np.ix_(keep_s, keep_t)]
-    vs = {w: k for k, w in enumerate(np.array(vs)[keep_s])}
-    vt = {w: k for k, w in enumerate(np.array(vt)[keep_t])}
-    XS, XT = _presence(ts, vs), _presence(tt, vt)  # every sentence, associated types only
-    es = np.stack([dice[x > 0].max(axis=0) if x.any() else np.zeros(len(vt), np.float32) for x in XS])
-    et = np.stack([dice[:, x > 0].max(axis=1) if x.any() else np.zeros(len(vs), np.float32) for x in XT])
+    fold = np.arange(len(beads)) * folds // len(beads)
+    assoc = []
+    for f in range(folds):
+        train = fold != f if folds > 1 else fold == f
+        assoc.append(np.sqrt(_ibm1(S[train], T[train]) * _ibm1(T[train], S[train]).T).astype(np.float32))
+    XS, XT = _presence(ts, dict(zip(vs, range(len(vs))))), _presence(tt, dict(zip(vt, range(len(vt)))))
+    # the run of beads each sentence falls in (by where the runs start on its side)
+    starts = [k for k in range(1, len(beads)) if fold[k] != fold[k - 1]]
+    fs = np.searchsorted([beads[k][0][0] for k in starts], np.arange(len(src)), side="right")
+    ft = np.searchsorted([beads[k][1][0] for k in starts], np.arange(len(tgt)), side="right")
+    es = np.stack([assoc[f][x > 0].max(axis=0) if x.any() else np.zeros(len(vt), np.float32)
+                   for x, f in zip(XS, fs)])
+    et = np.stack([assoc[f][:, x > 0].max(axis=1) if x.any() else np.zeros(len(vs), np.float32)
+                   for x, f in zip(XT, ft)])
+    ES, ET = {a: _run_max(es, a) for a in sizes}, {b: _run_max(et, b) for b in sizes}
+    for runs in (ES, ET):  # less what a run of that many sentences explains on average
+        for a, r in runs.items():
+            r[a:] -= r[a:].mean(axis=0)
     i, j = np.array(ones).T
-    explained = (es[i] * XT[j]).sum() + (XS[i] * et[j]).sum()
-    known = XT[j].sum() + XS[i].sum()
+    known = float(XT[j].sum() + XS[i].sum())
     if not known:
         return None
-    return Lexicon({a: _run_max(es, a) for a in sizes}, {b: _run_max(et, b) for b in sizes},
-                   {a: _run_sum(XS, a) for a in sizes}, {b: _run_sum(XT, b) for b in sizes},
-                   center * float(explained / known), float(known / len(ones)))
+    return Lexicon(ES, ET, {a: _run_sum(XS, a) for a in sizes}, {b: _run_sum(XT, b) for b in sizes},
+                   known / len(ones))
+
+
+def _ibm1(S: np.ndarray, T: np.ndarray, rounds: int = 5) -> np.ndarray:
+    """IBM model 1's p(target type | source type) from beads (rows of type presence), with a null word."""
+    vs, vt = S.shape[1], T.shape[1]
+    prob = np.full((vs + 1, vt), 1.0 / vt, dtype=np.float32)
+    sides = [(np.append(np.flatnonzero(s), vs), np.flatnonzero(t)) for s, t in zip(S, T) if t.any()]
+    for _ in range(rounds):
+        count = np.zeros_like(prob)
+        for si, ti in sides:
+            cell = np.ix_(si, ti)
+            sub = prob[cell]
+            count[cell] += sub / sub.sum(axis=0)
+        prob = count / np.maximum(count.sum(axis=1, keepdims=True), 1e-12)
+    return prob[:vs]
 
 
 def _frequent(sents: list[set[str]], least: int, most: int) -> tuple[np.ndarray, list[str]]:
