@@ -204,6 +204,14 @@ def _confirmed_languages(al: Alignment, doc_doubt: dict[str, str] | None = None)
     the document's own language is in doubt (``_doubtful_language``).
     """
     doc_doubt = {} if doc_doubt is None else doc_doubt
+    # three checks ask this of the same alignment: worked out once while its documents and labels are the same
+    key = (al.src, al.tgt, al.src.lang, al.tgt.lang, [(s.text, s.lang) for s in al.src.sentences],
+           [(s.text, s.lang) for s in al.tgt.sentences])
+    kept = al.__dict__.get("_confirmed_languages")
+    if kept and all(a is b if isinstance(a, Document) else a == b for a, b in zip(kept[0], key)):
+        doc_doubt.update(kept[2])
+        return dict(kept[1])
+    doubt: dict[str, str] = {}
     out = {}
     scripts = {al.src.lang: _document_script(al.src), al.tgt.lang: _document_script(al.tgt)}
     for side, doc in (("src", al.src), ("tgt", al.tgt)):
@@ -211,8 +219,10 @@ def _confirmed_languages(al: Alignment, doc_doubt: dict[str, str] | None = None)
         found = {i: s.lang for i, s in enumerate(doc.sentences)
                  if s.lang and i not in code and _in_language(s.text, s.lang, doc, scripts.get(s.lang, ""))}
         if _doubtful_language(doc, found):
-            doc_doubt[side] = Counter(found.values()).most_common(1)[0][0]
+            doubt[side] = Counter(found.values()).most_common(1)[0][0]
         out.update(((side, i), lang) for i, lang in found.items())
+    al.__dict__["_confirmed_languages"] = (key, dict(out), doubt)
+    doc_doubt.update(doubt)
     return out
 
 

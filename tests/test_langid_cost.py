@@ -260,3 +260,25 @@ def test_a_documents_pieces_are_looked_up_on_disk_a_few_hundred_at_a_time(tmp_pa
     answers = langid.WORK.from_disk - from_disk
     assert 4 * single < answers  # ... most of them asked for in one query (the rest: sentences that are no piece)
     langid._scored.cache_clear()
+
+
+def test_the_checks_confirm_an_alignments_other_language_lines_once(monkeypatch):
+    from align import checks
+    from align.documents import Alignment
+    from align.pipeline import load_one
+
+    al = Alignment(load_one(EN), load_one(SV), [])
+    labelled = sum(1 for d in (al.src, al.tgt) for s in d.sentences if s.lang)
+    asked = []
+    real = checks._in_language
+    monkeypatch.setattr(checks, "_in_language", lambda *a, **k: asked.append(a[0]) or real(*a, **k))
+    answers = []
+    for _ in range(3):  # other_language, missing_blocks and low_similarity each ask
+        doubt: dict[str, str] = {}
+        answers.append((checks._confirmed_languages(al, doubt), doubt))
+    assert labelled >= 2 and len(asked) == labelled  # the lines were read once, not three times
+    assert answers[0] == answers[1] == answers[2]
+    line = next(s for s in al.tgt.sentences if s.lang)
+    monkeypatch.setattr(line, "lang", None)  # a label changed: worked out again, without that line
+    again = checks._confirmed_languages(al)
+    assert len(asked) == 2 * labelled - 1 and ("tgt", al.tgt.sentences.index(line)) not in again
