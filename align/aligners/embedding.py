@@ -17,7 +17,8 @@ bead judged on its own use the mean of its k nearest neighbours instead
 (which tells a generic sentence from a specific one). The margin is then
 scaled by how well the character lengths agree, under a length model fitted
 to the document (``_State.fit_length``: no language constants), and adjusted
-for shared names and numbers, for sentence-final punctuation that does not
+for shared names and numbers, for the words the document itself shows to
+translate each other (``lexical.py``), for sentence-final punctuation that does not
 agree, for a quotation one side opens or closes and the other does not
 (``quotes.py``) and for sentences in a third language. Leaving a sentence unaligned,
 merging, a 2-2 bead and crossing a paragraph break have fixed costs, and so has a bead
@@ -138,7 +139,7 @@ class EmbeddingParams:
     # of plausible runs (so that it does not change which are embedded), like ``quotes``
     lexicon: float = 0.15
     lexicon_min_count: int = 2  # beads a token must be found in to be learned
-    lexicon_folds: int = 4  # cross-fitting: each quarter of the path is explained by what the other three teach
+    lexicon_folds: int = 8  # cross-fitting: each eighth of the path is explained without its own beads' counts
     foreign: float = 0.1  # cost of pairing a sentence in a third language (e.g. Finnish boilerplate)
     rescue: float = 0.5  # confidence needed to pair leftover sentences out of order
     rescue_window: int = 12  # how far apart (in sentences) such out-of-order pairs may be
@@ -666,8 +667,9 @@ class _State:
 
     def lexicon_gain(self, a: int, b: int, I, J) -> np.ndarray:
         """What the learned word associations add to the beads ending at (I, J) (pairs of indices)."""
-        k = np.arange(len(I))
-        return -self.p.lexicon * self.lexicon.gain(a, b, I, J, k, k, True)
+        I, J = np.asarray(I), np.asarray(J)
+        rows, cols = np.arange(I.min(), I.max() + 1), np.arange(J.min(), J.max() + 1)  # (a block: one product)
+        return -self.p.lexicon * self.lexicon.gain(a, b, rows, cols, I - rows[0], J - cols[0], False)
 
     def summed_shift(self, a: int, b: int, I, J) -> np.ndarray | float:
         """What the DP takes off a bead whose sides are still scored with summed vectors (``sum_shift``)."""
