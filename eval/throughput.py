@@ -222,8 +222,8 @@ def cost(n: int, seed: int) -> None:
     keeps) and how long pairing took besides aligning candidates (the cheap ranking, the revision votes,
     the one-to-one choice). Then, pair by pair, each twice in the order A B B A (the smaller time counts):
     ``run_pair_task`` as it was (align, check, write: "aligning", the denominator), and as corpus mode now runs a pair:
-    ``score_task`` with the final aligner (the alignment, its cover and the order control) followed by
-    ``run_pair_task`` on those links (check, write). Pairing's cost is the second minus the first, plus
+    ``score_task`` with the final aligner (the alignment, its check, cover and order control) followed by
+    ``run_pair_task`` on those links and findings (write). Pairing's cost is the second minus the first, plus
     pairing's own time; the cover and the order control are also timed alone, and so is the quick pass
     with shuffled controls aligned by the aligner (the code before).
     """
@@ -284,7 +284,8 @@ def cost(n: int, seed: int) -> None:
                 t0 = cpu()
                 got = score_task(ScoreTask(src, tgt, vecs, spec, 0.15, final=True))
                 t1 = cpu()
-                runs.append(run_pair_task(PairTask(f"r{k}", src, tgt, str(out), "", vecs, spec, aligned=got.links)))
+                runs.append(run_pair_task(PairTask(f"r{k}", src, tgt, str(out), "", {}, spec, aligned=got.links,
+                                                   checked=got.divergences, seconds=got.seconds)))
                 return t1 - t0, cpu() - t1
 
             # A B B A, the smaller of each pair of times: on a shared machine other work only ever adds time
@@ -316,7 +317,7 @@ def cost(n: int, seed: int) -> None:
               f"pairs whose links and findings are the same either way: {same}/{n}")
         print("CPU seconds: " + ", ".join(f"{key} {v:.2f}" for key, v in t.items()) + f", pairing's own {own:.2f}")
         print(f"pairing / aligning: {100 * extra / t['aligning']:.1f} % (pairing's own {100 * own / t['aligning']:.1f} %, "
-              f"score + check/write - align/check/write {100 * (extra - own) / t['aligning']:.1f} %; "
+              f"score/check + write - align/check/write {100 * (extra - own) / t['aligning']:.1f} %; "
               f"timed alone: cover {share['cover']:.1f} %, order control {share['control']:.1f} %); "
               f"the quick pass with aligned shuffled controls (before) {share['old_quick']:.1f} %")
 
