@@ -615,9 +615,11 @@ class _State:
         only the cells (rows[ri[k]], cols[cj[k]]) of that block (1-D, for a
         band inside it); ``cells="pairs"`` the beads (rows[k], cols[k]). The
         coarse version, for the first pass, leaves out the neighbour baseline
-        and the shared words; ``neighbours=False`` only the former, for a bead
-        judged on its own, away from the monotone path (the sentences around
-        it then say nothing about it).
+        and the shared words; ``neighbours=False`` the former and the learned
+        word associations, for a bead judged on its own, away from the
+        monotone path (the sentences around it then say nothing about it; the
+        associations, which settle boundaries, would blur its confidence:
+        truncated translations keep their names).
         """
         p = self.p
         rows, cols = np.asarray(rows), np.asarray(cols)
@@ -649,7 +651,7 @@ class _State:
             g = g - p.punctuation * (self.ES[I - 1] != self.ET[J - 1])
         if p.quotes and self.quotes_on:
             g = g - self.quote_cost(a, b, I, J)
-        if not coarse and self.lexicon is not None:
+        if not coarse and neighbours and self.lexicon is not None:
             g = g + p.lexicon * self.lexicon.gain(a, b, rows, cols, ri, cj, pairs)
         if p.foreign:
             g = g - p.foreign * np.maximum(self.FS[a][I], self.FT[b][J])
