@@ -45,7 +45,7 @@ def tokens(text: str) -> set[str]:
     """The token types of a sentence: lower-cased words, and each wide letter on its own."""
     out = set()
     for w in _WORD.findall(unicodedata.normalize("NFKC", text).casefold()):
-        if not any(_wide(c) for c in w):
+        if w.isascii() or not any(_wide(c) for c in w):
             out.add(w)
             continue
         word, prev = "", ""
@@ -133,7 +133,8 @@ def learn(src: list[str], tgt: list[str], beads: list[tuple[range, range]], size
     if not vs or not vt:
         return None
     fold = np.arange(len(beads)) * folds // len(beads)
-    assoc = [np.sqrt(fw * bw.T) for fw, bw in zip(_ibm1(S, T, fold, folds), _ibm1(T, S, fold, folds))]
+    assoc = [np.sqrt(np.multiply(fw, bw.T, out=fw), out=fw)
+             for fw, bw in zip(_ibm1(S, T, fold, folds), _ibm1(T, S, fold, folds))]
     back = [np.ascontiguousarray(a.T) for a in assoc]
     XS, XT = _presence(ts, dict(zip(vs, range(len(vs))))), _presence(tt, dict(zip(vt, range(len(vt)))))
     # the run of beads each sentence falls in (by where the runs start on its side)
