@@ -194,9 +194,8 @@ class _Store:
     def get(self, key: bytes) -> tuple[tuple[str, float], ...] | None:
         import json
 
-        if key in self.ahead:
-            value = self.ahead.pop(key)
-        else:
+        value = self.ahead.pop(key, None)  # (documents read in threads share the store: one call, no race)
+        if value is None:
             row = self.db.execute("SELECT value FROM scores WHERE key = ?", (key,)).fetchone()
             value = row[0] if row else ""
         return tuple((c, v) for c, v in json.loads(value)) if value else None
