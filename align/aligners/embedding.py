@@ -17,9 +17,9 @@ bead judged on its own use the mean of its k nearest neighbours instead
 (which tells a generic sentence from a specific one). The margin is then
 scaled by how well the character lengths agree, under a length model fitted
 to the document (``_State.fit_length``: no language constants), and adjusted
-for shared names and numbers, for the words the document itself shows to
-translate each other (``lexical.py``), for sentence-final punctuation that does not
-agree, for a quotation one side opens or closes and the other does not
+for shared names and numbers, optionally for the words the document itself
+shows to translate each other (``lexical.py``, ``EmbeddingParams.lexicon``),
+for sentence-final punctuation that does not agree, for a quotation one side opens or closes and the other does not
 (``quotes.py``) and for sentences in a third language. Leaving a sentence unaligned,
 merging, a 2-2 bead and crossing a paragraph break have fixed costs, and so has a bead
 side that starts with a fragment of punctuation or holds OCR debris, which
@@ -136,8 +136,10 @@ class EmbeddingParams:
     quotes: float = 0.005
     # weight of the word associations learned from the document's own path (``lexical.py``: IBM model 1 on the
     # second pass's beads), per typical 1-1 bead's worth of tokens explained beyond chance; counted after the rounds
-    # of plausible runs (so that it does not change which are embedded), like ``quotes``
-    lexicon: float = 0.15
+    # of plausible runs (so that it does not change which are embedded), like ``quotes``. Off: 0.15 takes MAC-Dev
+    # zh-en 0.864 -> 0.874 strict, but learning costs a third more warm align time, and from 0.1 on two subtitle
+    # lines whose pronouns the translation redistributes are joined into a 2-2 bead (eval/RESULTS.md)
+    lexicon: float = 0.0
     lexicon_min_count: int = 2  # beads a token must be found in to be learned
     lexicon_folds: int = 8  # cross-fitting: each eighth of the path is explained without its own beads' counts
     foreign: float = 0.1  # cost of pairing a sentence in a third language (e.g. Finnish boilerplate)
@@ -941,8 +943,19 @@ def peel_unsupported(beads, state: _State, encoder) -> list[tuple[tuple, tuple]]
     DP's summed vectors of a 4-sentence side against the exact vector of 3
     would favour the sum); of the runs that qualify, the one whose removal
     helps the bead most goes first, and the rest of the bead is looked at
-    again. The thresholds are ``EmbeddingParams.peel_*``.
+    again. The thresholds are ``EmbeddingParams.peel_*``. The learned word
+    associations are left out of it: they credit a sentence on the same
+    topic as the bead (its names) that the bead does not need.
     """
+    lexicon, state.lexicon = state.lexicon, None
+    try:
+        return _peel(beads, state, encoder)
+    finally:
+        state.lexicon = lexicon
+
+
+def _peel(beads, state: _State, encoder) -> list[tuple[tuple, tuple]]:
+    """``peel_unsupported`` with the state as it is."""
     p = state.p
     out = []
     merges = [bd for bd in beads if bd[1] > bd[0] and bd[3] > bd[2] and bd[1] - bd[0] + bd[3] - bd[2] >= 3]
