@@ -92,7 +92,7 @@ from .dp import (
     run_dp,
 )
 from .guide import band_knn, guide_points
-from .lexical import learn as learn_lexicon
+from .lexical import learn as learn_lexicon, run_max
 from .quotes import quote_parity
 
 BEADS = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (1, 4), (4, 1), (2, 3), (3, 2), (1, 5), (5, 1)]
@@ -228,18 +228,6 @@ def _prefix_mean(values: np.ndarray, a: int) -> np.ndarray:
     if 0 < a <= n:
         c = np.concatenate([np.zeros((1,) + values.shape[1:]), np.cumsum(values, axis=0)])
         out[a:] = (c[a:] - c[:-a]) / a
-    return out
-
-
-def _run_max(values: np.ndarray, a: int) -> np.ndarray:
-    """Row i holds the elementwise maximum of values[i-a:i]; rows < a are zero."""
-    n = len(values)
-    out = np.zeros((n + 1,) + values.shape[1:], dtype=values.dtype)
-    if 0 < a <= n:
-        acc = values[a - 1:].copy()
-        for k in range(1, a):
-            np.maximum(acc, values[a - 1 - k:n - k], out=acc)
-        out[a:] = acc
     return out
 
 
@@ -513,8 +501,8 @@ class _State:
         if self.lexical:
             vs, vt = lexical_vectors(src, tgt)
             self.lexical = bool(vs.any() and vt.any())
-            self.VS = {a: _run_max(vs, a) for a in sizes}
-            self.VT = {b: _run_max(vt, b) for b in sizes}
+            self.VS = {a: run_max(vs, a) for a in sizes}
+            self.VT = {b: run_max(vt, b) for b in sizes}
         self.ES = np.array([end_class(x) for x in src] + [0])  # of the last sentence of a run ending at i: ES[i-1]
         self.ET = np.array([end_class(x) for x in tgt] + [0])
         qs, qt = quote_parity(src), quote_parity(tgt)  # parity of the quotation marks of the run ending at i

@@ -78,10 +78,10 @@ def _run_sum(values: np.ndarray, a: int) -> np.ndarray:
     return out
 
 
-def _run_max(values: np.ndarray, a: int) -> np.ndarray:
+def run_max(values: np.ndarray, a: int) -> np.ndarray:
     """Row i holds the elementwise maximum of values[i-a:i]; rows < a are zero."""
     n = len(values)
-    out = np.zeros((n + 1,) + values.shape[1:], dtype=np.float32)
+    out = np.zeros((n + 1,) + values.shape[1:], dtype=values.dtype)
     if 0 < a <= n:
         acc = values[a - 1:].copy()
         for k in range(1, a):
@@ -145,7 +145,7 @@ def learn(src: list[str], tgt: list[str], beads: list[tuple[range, range]], size
                    for x, f in zip(XS, fs)])
     et = np.stack([back[f][x > 0].max(axis=0) if x.any() else np.zeros(len(vs), np.float32)
                    for x, f in zip(XT, ft)])
-    ES, ET = {a: _run_max(es, a) for a in sizes}, {b: _run_max(et, b) for b in sizes}
+    ES, ET = {a: run_max(es, a) for a in sizes}, {b: run_max(et, b) for b in sizes}
     for runs in (ES, ET):  # less what a run of that many sentences explains on average
         for a, r in runs.items():
             r[a:] -= r[a:].mean(axis=0)
