@@ -42,7 +42,7 @@ def _wide(c: str) -> bool:
 
 
 def tokens(text: str) -> set[str]:
-    """The token types of a sentence: lower-cased words, and each wide letter on its own."""
+    """The token types of a sentence: lower-cased words, each wide letter and each pair of adjacent ones."""
     out = set()
     for w in _WORD.findall(unicodedata.normalize("NFKC", text).casefold()):
         if w.isascii() or not any(_wide(c) for c in w):
