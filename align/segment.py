@@ -269,8 +269,11 @@ _RUN_OF_SPACES = re.compile(" +")
 
 
 def _moses_split(split: Callable[[str], list[str]], text: str) -> list[str]:
-    """``split(text)``, or what it gives for a line it cannot cut (spaces collapsed, stripped), without its passes."""
-    if _MAY_END.search(text):
+    """``split(text)``, or what it gives for a line it cannot cut (spaces collapsed, stripped), without its passes.
+
+    (A newline is a cut to the splitter: such text always takes its passes.)
+    """
+    if _MAY_END.search(text) or "\n" in text:
         return split(text)
     return [_RUN_OF_SPACES.sub(" ", text).strip()] if text else []
 
