@@ -46,7 +46,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from align.scoring import read_links
@@ -114,7 +113,7 @@ def run(folder: Path, out: Path, jobs: int, force: bool) -> dict:
     cmd = [sys.executable, "-m", "align", "corpus", str(folder), "-o", str(out), "--jobs", str(jobs)]
     if force:
         cmd.append("--force")
-    t0 = time.perf_counter()
+    t0, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     # output goes to a file, not a pipe: nobody reads a pipe while the run lasts, and the summary table of
     # 1,000 pairs would fill it and block the run
     log = tempfile.TemporaryFile("w+", encoding="utf-8")
@@ -139,42 +138,17 @@ def run(folder: Path, out: Path, jobs: int, force: bool) -> dict:
                 pass
             time.sleep(0.2)
     proc.wait()
-    wall = time.perf_counter() - t0
+    wall, after = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN)
+    # user + system seconds of align corpus and its (waited-for) workers, as /usr/bin/time counts them
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     log.seek(0)
     output = log.read()
     log.close()
     if proc.returncode != 0:
         raise SystemExit(f"align corpus failed ({proc.returncode}): {output.strip().splitlines()[-1:]}")
     summary = json.loads((out / "summary.json").read_text("utf-8"))
-    return {"wall": wall, "tree_mb": tree_peak / 2**20, "single_mb": single_peak / 2**20, "summary": summary,
+    return {"wall": wall, "cpu": cpu, "tree_mb": tree_peak / 2**20, "single_mb": single_peak / 2**20, "summary": summary,
             "load": sum(loads) / len(loads)}
-
-
-@dataclass
-class CliRun:
-    cpu: float  # user + system seconds of align corpus and its workers, as /usr/bin/time counts them
-    wall: float
-    stages: dict
-    pairs: dict  # source -> target
-    load: tuple[float, float]  # 1-minute load average before and after
-
-
-def cli_run(folder: Path, out: Path, jobs: int, force: bool) -> CliRun:
-    """``align corpus FOLDER -o OUT`` as a subprocess; its CPU seconds and those of its worker processes."""
-    cmd = [sys.executable, "-m", "align", "corpus", str(folder), "-o", str(out), "--jobs", str(jobs)]
-    if force:
-        cmd.append("--force")
-    before, load0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), os.getloadavg()[0], time.perf_counter()
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
-        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
-        if proc.returncode != 0:
-            log.seek(0)
-            raise SystemExit(f"align corpus failed ({proc.returncode}): {log.read().strip().splitlines()[-1:]}")
-    wall, after = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    summary = json.loads((out / "summary.json").read_text("utf-8"))
-    return CliRun(cpu, wall, summary["stages"], {p["source"]: p["target"] for p in summary["pairs"]},
-                  (load0, os.getloadavg()[0]))
 
 
 def cli_cost(n: int, seed: int, jobs: int, base: Path) -> None:
@@ -194,20 +168,21 @@ def cli_cost(n: int, seed: int, jobs: int, base: Path) -> None:
     truth = build(folder, n, seed)
     documents = filled / "align-state" / "documents"
     if not documents.is_dir():  # read every file and embed every sentence once
-        cli_run(folder, filled, jobs, False)
+        run(folder, filled, jobs, False)
     out = base / f"cli-{n}"
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(documents, out / "align-state" / "documents")
     runs = {}
     for label, force in (("pairing computed", False), ("--force", True), ("nothing to redo", False)):
-        r = runs[label] = cli_run(folder, out, jobs, force)
-        found = sum(truth.get(a) == b for a, b in r.pairs.items())
-        print(f"{n} pairs, {label:<16} CPU {r.cpu:7.1f} s  wall {r.wall:6.1f} s  stages "
-              + " ".join(f"{k} {v:.1f}" for k, v in r.stages.items())
-              + f"  found {found}/{n}, wrong {len(r.pairs) - found}  load {r.load[0]:.2f}-{r.load[1]:.2f}",
-              flush=True)
+        r = runs[label] = run(folder, out, jobs, force)
+        pairs = {p["source"]: p["target"] for p in r["summary"]["pairs"]}
+        found = sum(truth.get(a) == b for a, b in pairs.items())
+        print(f"{n} pairs, {label:<16} CPU {r['cpu']:7.1f} s  wall {r['wall']:6.1f} s  stages "
+              + " ".join(f"{k} {v:.1f}" for k, v in r["summary"]["stages"].items())
+              + f"  found {found}/{n}, wrong {len(pairs) - found}  load {r['load']:.2f}", flush=True)
     one, two, three = runs.values()
-    aligning, adds, ranking = two.cpu - three.cpu, one.cpu - two.cpu, three.stages.get("pairing", 0.0)
+    aligning, adds = two["cpu"] - three["cpu"], one["cpu"] - two["cpu"]
+    ranking = three["summary"]["stages"].get("pairing", 0.0)
     print(f"aligning {aligning:.1f} CPU s (--force - nothing to redo); computing the pairing adds {adds:.1f} "
           f"({100 * adds / aligning:.1f} %); with the ranking ({ranking:.1f} s): "
           f"{100 * (adds + ranking) / aligning:.1f} % of aligning")
