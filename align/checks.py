@@ -175,16 +175,17 @@ def _document_script(doc: Document) -> str:
     return _script(" ".join(s.text for s in doc.sentences[:200]))
 
 
-def _in_language(text: str, lang: str | None, doc: Document, script: str, words_only: bool = False) -> bool:
+def _in_language(text: str, lang: str | None, doc: Document, script: str, words_only: bool = False,
+                 words: str | None = None) -> bool:
     """Strong evidence that a line of ``doc`` is written in ``lang``, not in its document's language.
 
     Language id is only trusted on the words of the line (``prose``), when
     there are enough of them (more when the line also holds code or markup), when they are written in a script the claimed
     language is written in (``script``, when known: a Cyrillic line is no
     English one), and when the detector, asked again on those words alone,
-    still names ``lang`` (``words_only``: any language, named surely).
+    still names ``lang`` (``words_only``: any language, named surely). ``words``: ``prose(text)``, when known.
     """
-    words = prose(text)
+    words = prose(text) if words is None else words
     # a line of plain words is judged as language id judged it; one that mixes in code or markup, on more words
     plain = langid.letters(words) == langid.letters(text)
     if not lang or langid.letters(words) < (MIN_PLAIN_LETTERS if plain else MIN_LANGUAGE_LETTERS) \
@@ -216,8 +217,10 @@ def _confirmed_languages(al: Alignment, doc_doubt: dict[str, str] | None = None)
     scripts = {al.src.lang: _document_script(al.src), al.tgt.lang: _document_script(al.tgt)}
     for side, doc in (("src", al.src), ("tgt", al.tgt)):
         code = _code_sentences(doc)
-        found = {i: s.lang for i, s in enumerate(doc.sentences)
-                 if s.lang and i not in code and _in_language(s.text, s.lang, doc, scripts.get(s.lang, ""))}
+        asked = {i: (s, prose(s.text)) for i, s in enumerate(doc.sentences) if s.lang and i not in code}
+        langid.look_ahead([(words, s.lang) for s, words in asked.values()], doc.lang)  # on disk, at once
+        found = {i: s.lang for i, (s, words) in asked.items()
+                 if _in_language(s.text, s.lang, doc, scripts.get(s.lang, ""), words=words)}
         if _doubtful_language(doc, found):
             doubt[side] = Counter(found.values()).most_common(1)[0][0]
         out.update(((side, i), lang) for i, lang in found.items())

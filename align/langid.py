@@ -39,13 +39,16 @@ languages). Figures: eval/RESULTS.md, "Language id on a long document".
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
+import itertools
 import math
 import os
 import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from hashlib import blake2b as _blake2b
 
 from .documents import clean_text
 
@@ -184,12 +187,14 @@ class _Store:
         self.db.execute("CREATE TABLE IF NOT EXISTS scores (key BLOB PRIMARY KEY, value TEXT) WITHOUT ROWID")
         self.new: dict[bytes, str] = {}
         self.ahead: dict[bytes, str] = {}  # keys looked up at once (``look_ahead``): the answer, or "" when none
+        self.prefixes: dict[tuple[tuple[str, ...], bool], bytes] = {}  # what ``key`` hashes before the text
 
     def key(self, folded: str, codes: tuple[str, ...], high_accuracy: bool) -> bytes:
-        import hashlib
-
-        raw = f"{self.VERSION}\0{self.lingua}\0{int(high_accuracy)}\0{','.join(codes)}\0{folded}"
-        return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        prefix = self.prefixes.get((codes, high_accuracy))
+        if prefix is None:  # the same for every text of a detector: made once
+            prefix = self.prefixes[codes, high_accuracy] = \
+                f"{self.VERSION}\0{self.lingua}\0{int(high_accuracy)}\0{','.join(codes)}\0".encode()
+        return _blake2b(prefix + folded.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
     def get(self, key: bytes) -> tuple[tuple[str, float], ...] | None:
         import json
@@ -210,9 +215,8 @@ class _Store:
             self.ahead.update(self.db.execute(f"SELECT key, value FROM scores WHERE key IN ({marks})", chunk))
 
     def put(self, key: bytes, value: tuple[tuple[str, float], ...]) -> None:
-        import json
-
-        self.new[key] = json.dumps(value)
+        # what json.dumps writes (a float as its repr), without its machinery for every text
+        self.new[key] = "[" + ", ".join(f'["{code}", {v!r}]' for code, v in value) + "]"
 
     def save(self) -> None:
         self.ahead.clear()
@@ -234,6 +238,9 @@ def _store() -> _Store | None:
 
     Asked for every text scored: the folder is worked out again only when the variables it comes from change.
     """
+    pinned = getattr(_thread, "store", None)
+    if pinned is not None:  # inside ``_one_store``
+        return pinned[0]
     env = tuple(map(os.environ.get, _CACHE_ENV))
     if env in _store_of_env:
         return _store_of_env[env]
@@ -247,6 +254,19 @@ def _store() -> _Store | None:
             _stores[str(path)] = None
     _store_of_env[env] = _stores[str(path)]
     return _stores[str(path)]
+
+
+@contextlib.contextmanager
+def _one_store():
+    """Within it, ``_store()`` is worked out once for this thread, not for each of a document's thousands of texts."""
+    if getattr(_thread, "store", None) is not None:
+        yield
+        return
+    _thread.store = (_store(),)
+    try:
+        yield
+    finally:
+        _thread.store = None
 
 
 def save() -> None:
@@ -287,11 +307,16 @@ def _scored(folded: str, codes: tuple[str, ...], high_accuracy: bool) -> tuple[t
         WORK.scored += 1
         WORK.scored_chars += len(folded)
     detector, code_of = _detector(codes, high_accuracy)
-    values = detector.compute_language_confidence_values(folded)
-    result = tuple((code_of[v.language], v.value) for v in values if v.value >= _FLOOR)
+    values = detector.compute_language_confidence_values(folded)  # best first
+    result = tuple((code_of[v.language], v.value) for v in itertools.takewhile(_counts, values))
     if store:
         store.put(key, result)
     return result
+
+
+def _counts(value) -> bool:
+    """Whether one of lingua's confidence values is at least ``_FLOOR`` (they come best first)."""
+    return value.value >= _FLOOR
 
 
 def confidences(text: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES),
@@ -314,15 +339,15 @@ def _prepared(text: str) -> str:
     return _words_of_mixed(fold_homoglyphs(text))
 
 
-def _look_ahead(texts: list[str], codes: tuple[str, ...]) -> None:
+def _look_ahead(texts: list[str], codes: tuple[str, ...], high_accuracy: bool = False) -> None:
     """Have the disk cache look up the answers for ``texts`` at once (``_Store.look_ahead``)."""
     store = _store()
-    if store is None:
+    if store is None or not texts:
         return
     prepared = (_prepared(t) for t in dict.fromkeys(texts))
     codes = _check_codes(tuple(codes))
     try:
-        store.look_ahead([store.key(t, codes, False) for t in prepared if any(map(str.isalpha, t))])
+        store.look_ahead([store.key(t, codes, high_accuracy) for t in prepared if any(map(str.isalpha, t))])
     except store.error:
         pass
 
@@ -484,9 +509,9 @@ class Narrowing:
         return conf
 
     def known(self, tokens: list[str], lang: str) -> bool:
-        """Whether earlier pieces read as ``lang`` held most of ``tokens`` (lower-cased here)."""
-        vocab = self.words.get(lang, ())
-        return sum(t.lower() in vocab for t in tokens) >= KNOWN_WORDS * len(tokens)
+        """Whether earlier pieces read as ``lang`` held most of ``tokens`` (lower case)."""
+        vocab = self.words.get(lang, set())
+        return sum(map(vocab.__contains__, tokens)) >= KNOWN_WORDS * len(tokens)
 
 
 def detect(text: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> tuple[str | None, float]:
@@ -510,6 +535,7 @@ def refine(text: str, lang: str, conf: dict[str, float]) -> str:
     return max(hi, key=hi.get) if hi else lang
 
 
+@_one_store()
 def label_paragraphs(texts: list[str], codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> list[str | None]:
     """One language per paragraph, smoothed over neighbours (Viterbi with a switch cost)."""
     parts = {t: pieces(t) for t in texts}
@@ -669,6 +695,15 @@ def other_language(text: str, doc_lang: str, codes: tuple[str, ...] = tuple(DEFA
     return best if best and _confirmed(text, doc_lang, best) else None
 
 
+def look_ahead(asks: list[tuple[str, str]], doc_lang: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> None:
+    """Have the disk cache look up at once what ``reads_as(text, doc_lang, lang)`` may ask for each (text, lang)."""
+    with _one_store():
+        _look_ahead([text for text, _ in asks], codes)
+        if doc_lang in DEFAULT_LANGUAGES:
+            for lang in dict.fromkeys(lang for _, lang in asks):
+                _look_ahead([text for text, it in asks if it == lang], tuple(sorted({doc_lang, lang})), True)
+
+
 def reads_as(text: str, doc_lang: str, lang: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES)) -> bool:
     """``other_language(text, doc_lang) == lang``, without loading the models of a language it is not.
 
@@ -686,6 +721,7 @@ def reads_as(text: str, doc_lang: str, lang: str, codes: tuple[str, ...] = tuple
 SECOND_OPINION_MIN_SHARE = 0.003
 
 
+@_one_store()
 def other_languages(texts: list[str], doc_lang: str, codes: tuple[str, ...] = tuple(DEFAULT_LANGUAGES),
                     min_share: float | None = None) -> list[str | None]:
     """``other_language`` of each text, with the second opinions taken one language at a time.
@@ -697,6 +733,10 @@ def other_languages(texts: list[str], doc_lang: str, codes: tuple[str, ...] = tu
     """
     reading = getattr(_thread, "reading", None)
     reading = reading if reading and reading.holds(texts, codes) else None
+    fresh = [t for t in texts if not reading or t not in reading.seen]  # sentences that were no piece
+    for these in (codes, reading.narrow if reading else ()):
+        if these:
+            _look_ahead(fresh, these)
     cands = [_candidate(t, doc_lang, codes, reading) for t in texts]
     share = SECOND_OPINION_MIN_SHARE if min_share is None else min_share
     if share > 0:
@@ -707,6 +747,9 @@ def other_languages(texts: list[str], doc_lang: str, codes: tuple[str, ...] = tu
     # languages still loaded from the last document first (most recent first), then the others: in
     # the order of the last document, each language would push out the next one needed
     recent = {code: k for k, code in enumerate(reversed(list(_loaded)))}
+    if doc_lang in DEFAULT_LANGUAGES:  # the second opinions ``_confirmed`` asks for, looked up at once
+        for lang in {c for c in cands if c}:
+            _look_ahead([t for t, c in zip(texts, cands) if c == lang], tuple(sorted({doc_lang, lang})), True)
     for i in sorted((i for i, c in enumerate(cands) if c), key=lambda i: (recent.get(cands[i], len(recent)), cands[i])):
         out[i] = cands[i] if _confirmed(texts[i], doc_lang, cands[i]) else None
     return out
@@ -733,7 +776,7 @@ def _rare(text: str, lang: str, doc_lang: str, reading: Narrowing | None) -> str
     # of output) of words the document has not used (a Finnish sentence in German) is asked about a third one
     from .markup import running_text
 
-    return lang if running_text(text) and not reading.known(_LETTER_RUN.findall(text), doc_lang) else None
+    return lang if running_text(text) and not reading.known([w.lower() for w in _LETTER_RUN.findall(text)], doc_lang) else None
 
 
 def _code_like(text: str) -> bool:

@@ -264,7 +264,9 @@ def splitter_for(lang: str) -> Callable[[str], list[str]]:
     return lambda text: list(sentencex.segment(lang or "en", text))
 
 
-_MAY_END = re.compile(r"[.?!]")  # every rule of the Moses splitter needs one of these to end a sentence
+# every rule of the Moses splitter cuts after a ".", "?" or "!" and the rest of its word, at a space (only a space:
+# it splits words on spaces alone); a line without one, or with them only in its last word, cannot be cut
+_MAY_CUT = re.compile(r"[.?!][^ ]* ")
 _RUN_OF_SPACES = re.compile(" +")
 
 
@@ -273,7 +275,7 @@ def _moses_split(split: Callable[[str], list[str]], text: str) -> list[str]:
 
     (A newline is a cut to the splitter: such text always takes its passes.)
     """
-    if _MAY_END.search(text) or "\n" in text:
+    if _MAY_CUT.search(text) or "\n" in text:
         return split(text)
     return [_RUN_OF_SPACES.sub(" ", text).strip()] if text else []
 

@@ -201,7 +201,9 @@ def test_the_moses_splitter_shortcuts_give_its_own_sentences_and_spans(monkeypat
 
     text = (ROOT / "eval" / "data" / "long" / "handbook.en.txt").read_text("utf-8")[:60000]
     lines = [" ".join(line.split(" ")) for line in text.split("\n") if line.strip()]
-    lines += ["  two  spaces\tand a tab  ", "Version 2.0 (see above) Next", "No end here", "A. B. Smith said so!"]
+    lines += ["  two  spaces\tand a tab  ", "Version 2.0 (see above) Next", "No end here", "A. B. Smith said so!",
+              "It ends in its last word (really.)", "Is it?\tNext one", "Over.  ", "See /etc/apt/sources.list",
+              "It stops. ) Then", "Wait... What?!  Yes."]
     seg.splitter_for("en")  # installs the compiled-pattern module
     ours = [seg.splitter_for("en")(line) for line in lines]
     monkeypatch.setattr(sentence_splitter, "regex", regex)  # the splitter as it comes, nothing skipped
@@ -214,6 +216,8 @@ def test_the_moses_splitter_shortcuts_give_its_own_sentences_and_spans(monkeypat
     called = []
     assert seg._moses_split(lambda t: called.append(t) or [t], "  no sentence  end here ") == ["no sentence end here"]
     assert not called  # a line without . ? ! never reaches the splitter's passes
+    assert seg._moses_split(lambda t: called.append(t) or [t], "It ends  here (see sources.list).") \
+        == ["It ends here (see sources.list)."] and not called  # ... nor one with them only in its last word
     assert seg._moses_split(lambda t: called.append(t) or [t], "One. Two") == ["One. Two"] and called == ["One. Two"]
 
 
