@@ -164,6 +164,8 @@ def _code_sentences(doc: Document) -> frozenset[int]:
 
 def _script(text: str) -> str:
     """The script most letters of a text are written in ("LATIN", "CYRILLIC", "CJK", ...); "" without letters."""
+    if text.isascii():  # the common case: its letters are A-Z and a-z
+        return "LATIN" if any(map(str.isalpha, text)) else ""
     counts: Counter = Counter()
     for ch in text:
         if ch.isalpha():
