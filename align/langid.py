@@ -555,8 +555,12 @@ def label_paragraphs(texts: list[str], codes: tuple[str, ...] = tuple(DEFAULT_LA
     n, k = len(texts), len(cands)
     score = [[0.0] * k for _ in range(n)]
     back = [[0] * k for _ in range(n)]
+    index, floor = {c: j for j, c in enumerate(cands)}, [math.log(_FLOOR)] * k
     for i, conf in enumerate(confs):
-        emit = [math.log(max(conf.get(c, 0.0), _FLOOR)) if conf else 0.0 for c in cands]
+        emit = floor.copy() if conf else [0.0] * k  # a candidate the paragraph does not list counts at _FLOOR
+        for c, v in conf.items():
+            if c in index:
+                emit[index[c]] = math.log(max(v, _FLOOR))
         if i == 0:
             score[0] = emit
             continue
