@@ -282,3 +282,54 @@ def test_the_checks_confirm_an_alignments_other_language_lines_once(monkeypatch)
     monkeypatch.setattr(line, "lang", None)  # a label changed: worked out again, without that line
     again = checks._confirmed_languages(al)
     assert len(asked) == 2 * labelled - 1 and ("tgt", al.tgt.sentences.index(line)) not in again
+
+
+def test_the_disk_cache_keeps_the_keys_and_values_it_had(tmp_path):
+    # the key and the value text are made without json and the per-text join now: answers cached before still
+    # count, and the ones written now read as they did
+    import hashlib
+    import json
+
+    store = langid._Store(tmp_path)
+    for text in MIXED:
+        for codes, high in ((tuple(langid.DEFAULT_LANGUAGES), False), (("en", "sv"), True), (("sv",), False)):
+            raw = f"{store.VERSION}\0{store.lingua}\0{int(high)}\0{','.join(codes)}\0{text}"
+            key = store.key(text, codes, high)
+            assert key == hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            value = tuple(langid.confidences(text, codes, high).items())
+            store.put(key, value)
+            assert store.new[key] == json.dumps(value)
+            assert tuple(tuple(pair) for pair in json.loads(store.new[key])) == value
+
+
+def test_the_checks_find_their_second_reading_of_labelled_lines_on_disk_at_once(tmp_path, monkeypatch):
+    from align import checks
+    from align.documents import Alignment
+    from align.pipeline import load_one
+
+    monkeypatch.setenv("ALIGN_CACHE_DIR", str(tmp_path))
+    langid._scored.cache_clear()
+    first = checks._confirmed_languages(Alignment(load_one(EN), load_one(SV), []))
+    langid.save()  # what the checks asked lingua, kept on disk
+    langid._scored.cache_clear()
+    al = Alignment(load_one(EN), load_one(SV), [])
+    store = langid._store()
+    queries = []
+
+    class Counting:  # the connection, noting each query
+        def __init__(self, db):
+            self.db = db
+
+        def execute(self, sql, *args):
+            queries.append(sql)
+            return self.db.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.db, name)
+
+    monkeypatch.setattr(store, "db", Counting(store.db))
+    scored, from_disk = langid.WORK.scored + langid.WORK.second_opinions, langid.WORK.from_disk
+    assert checks._confirmed_languages(al) == first and first  # lines read on their words, from disk...
+    assert langid.WORK.scored + langid.WORK.second_opinions == scored and langid.WORK.from_disk > from_disk
+    assert queries and not [q for q in queries if q.endswith("WHERE key = ?")]  # ... none asked for alone
+    langid._scored.cache_clear()
