@@ -230,16 +230,9 @@ def test_the_cache_folder_is_worked_out_again_only_when_its_variables_change(tmp
     langid._scored.cache_clear()
 
 
-def test_a_documents_pieces_are_looked_up_on_disk_a_few_hundred_at_a_time(tmp_path, monkeypatch):
-    from align.pipeline import load_one
-
-    page = ROOT / "eval" / "data" / "realworld" / "k8s-field-selectors-en-uk" / "en.md"
-    monkeypatch.setenv("ALIGN_CACHE_DIR", str(tmp_path))
-    langid._scored.cache_clear()
-    first = [(s.text, s.lang) for s in load_one(page).sentences]
-    langid._scored.cache_clear()
-    store = langid._store()
-    queries = []
+def _queries_of(store, monkeypatch) -> list[str]:
+    """The queries the disk cache's connection is asked from now on (noted as they are made)."""
+    queries: list[str] = []
 
     class Counting:  # the connection, noting each query
         def __init__(self, db):
@@ -253,6 +246,19 @@ def test_a_documents_pieces_are_looked_up_on_disk_a_few_hundred_at_a_time(tmp_pa
             return getattr(self.db, name)
 
     monkeypatch.setattr(store, "db", Counting(store.db))
+    return queries
+
+
+def test_a_documents_pieces_are_looked_up_on_disk_a_few_hundred_at_a_time(tmp_path, monkeypatch):
+    from align.pipeline import load_one
+
+    page = ROOT / "eval" / "data" / "realworld" / "k8s-field-selectors-en-uk" / "en.md"
+    monkeypatch.setenv("ALIGN_CACHE_DIR", str(tmp_path))
+    langid._scored.cache_clear()
+    first = [(s.text, s.lang) for s in load_one(page).sentences]
+    langid._scored.cache_clear()
+    store = langid._store()
+    queries = _queries_of(store, monkeypatch)
     from_disk = langid.WORK.from_disk
     again = [(s.text, s.lang) for s in load_one(page).sentences]
     single = sum(q.endswith("WHERE key = ?") for q in queries)
@@ -314,20 +320,7 @@ def test_the_checks_find_their_second_reading_of_labelled_lines_on_disk_at_once(
     langid._scored.cache_clear()
     al = Alignment(load_one(EN), load_one(SV), [])
     store = langid._store()
-    queries = []
-
-    class Counting:  # the connection, noting each query
-        def __init__(self, db):
-            self.db = db
-
-        def execute(self, sql, *args):
-            queries.append(sql)
-            return self.db.execute(sql, *args)
-
-        def __getattr__(self, name):
-            return getattr(self.db, name)
-
-    monkeypatch.setattr(store, "db", Counting(store.db))
+    queries = _queries_of(store, monkeypatch)
     scored, from_disk = langid.WORK.scored + langid.WORK.second_opinions, langid.WORK.from_disk
     assert checks._confirmed_languages(al) == first and first  # lines read on their words, from disk...
     assert langid.WORK.scored + langid.WORK.second_opinions == scored and langid.WORK.from_disk > from_disk
