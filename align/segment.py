@@ -207,9 +207,10 @@ class _CompiledPatterns:
     def __init__(self, module) -> None:
         self._module = module
         self._compiled: dict[tuple[str, int], object] = {}
+        self._full_stop_only: dict[str, bool] = {}  # pattern -> whether only a string ending in "." can match
 
     def _get(self, pattern: str, flags: int):
-        key = (pattern, int(flags))
+        key = (pattern, flags)  # a flag enum hashes and compares as its number
         found = self._compiled.get(key)
         if found is None:
             found = self._compiled[key] = self._module.compile(pattern, flags)
@@ -219,9 +220,12 @@ class _CompiledPatterns:
         return self._get(pattern, flags).sub(repl, string, count)
 
     def search(self, pattern, string, flags=0):
-        if not (string.endswith(".") or string.endswith(".\n")) and pattern.endswith(_FULL_STOPS_AT_END) \
-                and "|" not in pattern:
-            return None  # the splitter asks this of every word; only a word ending in a full stop can match
+        if not string.endswith((".", ".\n")):  # the splitter asks this of every word
+            only = self._full_stop_only.get(pattern)
+            if only is None:
+                only = self._full_stop_only[pattern] = pattern.endswith(_FULL_STOPS_AT_END) and "|" not in pattern
+            if only:
+                return None  # only a word ending in a full stop can match
         return self._get(pattern, flags).search(string)
 
     def match(self, pattern, string, flags=0):
