@@ -379,6 +379,19 @@ def test_quotation_marks_are_counted_in_any_script_without_apostrophes():
     ]] == [2, 1, 2, 2, 1, 1, 2, 0, 2, 1, 0]
 
 
+
+
+def test_single_quotation_marks_close_after_low_nine_and_elisions_are_not_marks():
+    from align.aligners.quotes import quote_count
+
+    # German ‚Ja‘ closes with ‘ (so the possessive ’ after it is an apostrophe); Dutch ‚ja’ closes with ’;
+    # Dutch 's Avonds / 't is / ’s Morgens are elisions, but MAC-Dev 003's 'a shame …' opens a quotation it closes
+    assert [quote_count(x) for x in [
+        "‚Ja‘, sagte der Jungs’ Vater.", "„‚Ja!‘ rief er.“", "‚ja’, zei hij.", "'s Avonds ging hij naar huis.",
+        "Toen zei hij 't is waar.", "’s Morgens vroeg.",
+        "it was 'a shame to send her on a fool's errand', and turning to Grannie Liu he said, 'Old Zhou is away.",
+        "‘Yes,’ she said.",
+    ]] == [2, 4, 2, 0, 0, 0, 3, 2]
 def _macdev(doc: str, lo: int, hi: int):
     """Chinese sentences lo..hi-1 of a MAC-Dev chapter, the English lines the gold links them to, and the gold."""
     from align.pipeline import read_presplit

@@ -18,7 +18,8 @@ import unicodedata
 import numpy as np
 
 _APOSTROPHES = "'\u2019\u02bc"
-_SINGLE_OPENING = "\u2018\u201b"  # ‘ ‛: their closing mark is the apostrophe ’
+# ‘ ‛ ‚: marks that open a single quotation (closed by the apostrophe ’, or by ‘ after ‚ as in German ‚Ja‘)
+_SINGLE_OPENING = "\u2018\u201b\u201a"
 _MARK = re.compile(r"[^\w\s]")
 _QUOTE: dict[str, bool] = {}  # is_quote of the characters met so far
 
@@ -40,7 +41,10 @@ def quote_count(text: str) -> int:
     A mark that can be an apostrophe is one when it follows a letter or digit
     (don't, l' aube, the boys'; not a wide one: Chinese has no apostrophes),
     unless it closes a single quotation opened earlier in the sentence and
-    does not stand before a word ('wailers' came).
+    does not stand before a word ('wailers' came). One before a lone lower-case
+    letter that no later mark closes is an elision (Dutch 's Avonds, 't is).
+    A mark that opens single quotations elsewhere (‘) closes one where one is
+    open or where it follows a letter (German ‚Ja‘).
     """
     count, open_single = 0, False
     for m in _MARK.finditer(text):  # (only punctuation and symbols can be marks)
@@ -51,16 +55,39 @@ def quote_count(text: str) -> int:
                 quote = _QUOTE[c] = is_quote(c)
             if quote:
                 count += 1
-                open_single = open_single or c in _SINGLE_OPENING
+                if c in _SINGLE_OPENING:
+                    open_single = not (open_single or _after_letter(text, k))
             continue
-        if k and text[k - 1].isalnum() and unicodedata.east_asian_width(text[k - 1]) not in "WF":
+        if _after_letter(text, k):
             if not open_single or (k + 1 < len(text) and text[k + 1].isalnum()):
                 continue
             open_single = False
+        elif _elision(text, k):
+            continue
         else:
             open_single = not open_single
         count += 1
     return count
+
+
+def _after_letter(text: str, k: int) -> bool:
+    """Whether text[k] follows a letter or digit of a spaced script (Chinese has no apostrophes)."""
+    return k > 0 and text[k - 1].isalnum() and unicodedata.east_asian_width(text[k - 1]) not in "WF"
+
+
+def _elision(text: str, k: int) -> bool:
+    """Whether the mark text[k], at the start of a word, stands for left-out letters ('s Avonds, 't is).
+
+    It does when the word is a single lower-case letter and no mark after it
+    could close a quotation opened there (one after a letter and not before
+    one): 'a shame to send her' opens and closes a quotation.
+    """
+    word = text[k + 1:k + 2]
+    after = text[k + 2:k + 3]
+    if not (word.islower() and (not after or after.isspace() or after == "-")):
+        return False
+    return not any(c in _APOSTROPHES and _after_letter(text, j) and not text[j + 1:j + 2].isalnum()
+                   for j, c in enumerate(text[k + 2:], k + 2))
 
 
 def quote_parity(sentences: list[str]) -> np.ndarray:
